@@ -1,0 +1,200 @@
+package light
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/pkg/errors"
+)
+
+// bnOp is Keras-style batch normalization over axis 1 of x (N, C, ...): y = γ·x̂ + β.
+// In training x̂ uses the batch mean and biased variance, and every forward run moves the
+// running statistics: r ← momentum·r + (1-momentum)·batch, the variance with Bessel's
+// correction as Keras' fused kernel and PyTorch do. Otherwise x̂ uses the running statistics.
+type bnOp struct {
+	opBase
+	momentum, eps float64
+	mean, vari    []float64 // running statistics (C), shared with inference graphs
+	training      bool
+}
+
+func (op *bnOp) Arity() int { return 3 }
+func (op *bnOp) Type() hm.Type {
+	return hm.NewFnType(tensorType(4), tensorType(1), tensorType(1), tensorType(4))
+}
+func (op *bnOp) String() string         { return fmt.Sprintf("lightzoo.BatchNorm(%p)", op) }
+func (op *bnOp) Hashcode() uint32       { return hashOf(op) }
+func (op *bnOp) WriteHash(h hashWriter) { writeHash(h, op) }
+func (op *bnOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	return in[0].(tensor.Shape).Clone(), nil
+}
+
+func (op *bnOp) Do(vals ...G.Value) (G.Value, error) {
+	in, err := denseArgs(op.String(), vals, 3)
+	if err != nil {
+		return nil, err
+	}
+	return run(in[0].Shape(), in,
+		func(y []float32, a ...[]float32) { bnForward(op, in[0].Shape(), y, a[0], a[1], a[2]) },
+		func(y []float64, a ...[]float64) { bnForward(op, in[0].Shape(), y, a[0], a[1], a[2]) })
+}
+
+func (op *bnOp) DiffWRT(int) []bool { return []bool{true, true, true} }
+
+func (op *bnOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	if len(inputs) != 3 {
+		return nil, errors.Errorf("%v: got %d inputs, expected 3", op, len(inputs))
+	}
+	out := make(G.Nodes, 3)
+	for i := range out {
+		var err error
+		if out[i], err = G.ApplyOp(&bnGradOp{bn: op, wrt: i}, inputs[0], inputs[1], grad); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// channelStats returns per-channel mean and 1/sqrt(var+eps) of x, from the batch (updating the
+// running statistics when update is set) or from the running statistics.
+func channelStats[T float](op *bnOp, shape tensor.Shape, x []T, update bool) (mean, inv []float64) {
+	c := shape[1]
+	mean, inv = make([]float64, c), make([]float64, c)
+	rm, rv := op.mean, op.vari
+	if !op.training {
+		for i := range c {
+			mean[i], inv[i] = rm[i], 1/math.Sqrt(rv[i]+op.eps)
+		}
+		return mean, inv
+	}
+	n, sp := shape[0], shape[1:].TotalSize()/c
+	m := float64(n * sp)
+	for i := range c {
+		var sum, sq float64
+		for b := range n {
+			for _, v := range x[(b*c+i)*sp : (b*c+i+1)*sp] {
+				sum += float64(v)
+			}
+		}
+		mean[i] = sum / m
+		for b := range n {
+			for _, v := range x[(b*c+i)*sp : (b*c+i+1)*sp] {
+				d := float64(v) - mean[i]
+				sq += d * d
+			}
+		}
+		inv[i] = 1 / math.Sqrt(sq/m+op.eps)
+		if update {
+			rm[i] = op.momentum*rm[i] + (1-op.momentum)*mean[i]
+			rv[i] = op.momentum*rv[i] + (1-op.momentum)*sq/max(m-1, 1)
+		}
+	}
+	return mean, inv
+}
+
+// forEach calls f with each channel's slice of x and its channel index.
+func forEach[T float](shape tensor.Shape, x []T, f func(c int, lo, hi int)) {
+	n, c := shape[0], shape[1]
+	sp := shape[1:].TotalSize() / c
+	for b := range n {
+		for i := range c {
+			lo := (b*c + i) * sp
+			f(i, lo, lo+sp)
+		}
+	}
+}
+
+func bnForward[T float](op *bnOp, shape tensor.Shape, y, x, gamma, beta []T) {
+	mean, inv := channelStats(op, shape, x, true)
+	forEach(shape, x, func(c, lo, hi int) {
+		a := T(inv[c]) * gamma[c]
+		b := beta[c] - T(mean[c])*a
+		for j := lo; j < hi; j++ {
+			y[j] = x[j]*a + b
+		}
+	})
+}
+
+// bnGradOp is the gradient of bnOp with respect to x (wrt 0), γ (1) or β (2); its inputs are
+// x, γ and the output gradient.
+type bnGradOp struct {
+	opBase
+	bn  *bnOp
+	wrt int
+}
+
+func (op *bnGradOp) Arity() int { return 3 }
+func (op *bnGradOp) String() string {
+	return fmt.Sprintf("lightzoo.BatchNormGrad%d(%p)", op.wrt, op.bn)
+}
+func (op *bnGradOp) Hashcode() uint32       { return hashOf(op) }
+func (op *bnGradOp) WriteHash(h hashWriter) { writeHash(h, op) }
+func (op *bnGradOp) Type() hm.Type {
+	out := 1
+	if op.wrt == 0 {
+		out = 4
+	}
+	return hm.NewFnType(tensorType(4), tensorType(1), tensorType(4), tensorType(out))
+}
+
+func (op *bnGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if op.wrt == 0 {
+		return in[0].(tensor.Shape).Clone(), nil
+	}
+	return in[1].(tensor.Shape).Clone(), nil
+}
+
+func (op *bnGradOp) Do(vals ...G.Value) (G.Value, error) {
+	in, err := denseArgs(op.String(), vals, 3)
+	if err != nil {
+		return nil, err
+	}
+	shape := in[1].Shape()
+	if op.wrt == 0 {
+		shape = in[0].Shape()
+	}
+	xs := in[0].Shape()
+	return run(shape, in,
+		func(g []float32, a ...[]float32) { bnBackward(op, xs, g, a[0], a[1], a[2]) },
+		func(g []float64, a ...[]float64) { bnBackward(op, xs, g, a[0], a[1], a[2]) })
+}
+
+// bnBackward writes into g the gradient op.wrt asks for.
+func bnBackward[T float](op *bnGradOp, shape tensor.Shape, g, x, gamma, dy []T) {
+	mean, inv := channelStats(op.bn, shape, x, false)
+	c := shape[1]
+	sumDy, sumDyXhat := make([]float64, c), make([]float64, c)
+	forEach(shape, x, func(i, lo, hi int) {
+		for j := lo; j < hi; j++ {
+			sumDy[i] += float64(dy[j])
+			sumDyXhat[i] += float64(dy[j]) * (float64(x[j]) - mean[i]) * inv[i]
+		}
+	})
+	switch op.wrt {
+	case 1:
+		for i := range c {
+			g[i] = T(sumDyXhat[i])
+		}
+	case 2:
+		for i := range c {
+			g[i] = T(sumDy[i])
+		}
+	default:
+		m := float64(shape.TotalSize() / c)
+		forEach(shape, x, func(i, lo, hi int) {
+			k := float64(gamma[i]) * inv[i]
+			for j := lo; j < hi; j++ {
+				d := float64(dy[j])
+				if op.bn.training {
+					xhat := (float64(x[j]) - mean[i]) * inv[i]
+					d -= (sumDy[i] + xhat*sumDyXhat[i]) / m
+				}
+				g[j] = T(k * d)
+			}
+		})
+	}
+}

@@ -1,0 +1,74 @@
+package light
+
+import (
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/pkg/errors"
+)
+
+// MaxPool adds size x size max pooling with the given stride and no padding (Keras "valid"):
+// output sides are floor((side-size)/stride)+1.
+func MaxPool(s *Scope, x *G.Node, size, stride int) (out *G.Node, err error) {
+	defer guard(&err, "MaxPool", s)
+	if err = firstErr(checkInput(s, x, 4, "NCHW"), checkPositive("pool size", size), checkPositive("stride", stride)); err != nil {
+		return nil, err
+	}
+	if h, w := x.Shape()[2], x.Shape()[3]; size > h || size > w {
+		return nil, errors.Errorf("pool size %d does not fit a %dx%d input", size, h, w)
+	}
+	if out, err = G.MaxPool2D(x, tensor.Shape{size, size}, []int{0, 0}, []int{stride, stride}); err != nil {
+		return nil, err
+	}
+	s.record(LayerInfo{Kind: "MaxPool", OutShape: perImage(out.Shape()), FLOPs: int64(out.Shape()[1:].TotalSize() * (size*size - 1))})
+	return out, nil
+}
+
+// GlobalAvgPool averages x (N, C, H, W) over H and W, giving (N, C). Gorgonia's
+// GlobalAveragePool2D has no gradient and its Mean(x, 2, 3) reads the wrong elements
+// (TestGlobalAvgPoolValues), so this is Mean over the flattened spatial axis.
+func GlobalAvgPool(s *Scope, x *G.Node) (out *G.Node, err error) {
+	defer guard(&err, "GlobalAvgPool", s)
+	if err = checkInput(s, x, 4, "NCHW"); err != nil {
+		return nil, err
+	}
+	xs := x.Shape()
+	flat, err := G.Reshape(x, tensor.Shape{xs[0], xs[1], xs[2] * xs[3]})
+	if err != nil {
+		return nil, err
+	}
+	if out, err = G.Mean(flat, 2); err != nil {
+		return nil, err
+	}
+	s.record(LayerInfo{Kind: "GlobalAvgPool", OutShape: perImage(out.Shape()), FLOPs: int64(x.Shape()[1:].TotalSize())})
+	return out, nil
+}
+
+// ReLU adds max(x, 0).
+func ReLU(s *Scope, x *G.Node) (out *G.Node, err error) {
+	defer guard(&err, "ReLU", s)
+	if x == nil {
+		return nil, errors.New("input node is nil")
+	}
+	if out, err = G.Rectify(x); err != nil {
+		return nil, err
+	}
+	s.record(LayerInfo{Kind: "ReLU", OutShape: perImage(out.Shape()), FLOPs: int64(x.Shape()[1:].TotalSize())})
+	return out, nil
+}
+
+// Add adds two nodes of the same shape (a residual connection).
+func Add(s *Scope, a, b *G.Node) (out *G.Node, err error) {
+	defer guard(&err, "Add", s)
+	if a == nil || b == nil {
+		return nil, errors.New("input node is nil")
+	}
+	if !a.Shape().Eq(b.Shape()) {
+		return nil, errors.Errorf("shapes %v and %v differ; a residual add needs equal shapes", a.Shape(), b.Shape())
+	}
+	if out, err = G.Add(a, b); err != nil {
+		return nil, err
+	}
+	s.record(LayerInfo{Kind: "Add", OutShape: perImage(out.Shape()), FLOPs: int64(a.Shape()[1:].TotalSize())})
+	return out, nil
+}

@@ -1,0 +1,200 @@
+package light
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"sort"
+	"strings"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/pkg/errors"
+)
+
+// Param is a trainable parameter: its full name, its node, and the L2 weight decay coefficient
+// the trainer should apply to it (0 for none).
+type Param struct {
+	Name  string
+	Node  *G.Node
+	Decay float64
+}
+
+// Size is the number of scalars in the parameter.
+func (p *Param) Size() int { return p.Node.Shape().TotalSize() }
+
+// LayerInfo describes one layer for summaries and cost accounting.
+type LayerInfo struct {
+	Name     string
+	Kind     string
+	OutShape tensor.Shape // per image, batch dimension excluded
+	Params   int          // trainable scalars
+	Stats    int          // non-trainable scalars (BatchNorm running statistics)
+	FLOPs    int64        // forward floating-point operations per image
+}
+
+// Scope owns a graph, a dtype, a seed and a name path. Sub returns a child scope that shares
+// everything but extends the path. All parameter names created through one root are unique.
+type Scope struct {
+	root *scopeRoot
+	path string
+}
+
+type scopeRoot struct {
+	g      *G.ExprGraph
+	dt     tensor.Dtype
+	seed   uint64
+	params []*Param
+	names  map[string]bool
+	bns    []*BatchNormNodes
+	layers []LayerInfo
+	shared *Scope // if set, parameters and statistics are taken from here
+}
+
+// ScopeOption configures a new Scope.
+type ScopeOption func(*scopeRoot)
+
+// ShareWeights makes every parameter and BatchNorm statistic created in the new scope use the
+// tensors of the same name in from (built earlier from the same network). This is how an
+// inference graph of another batch size shares a training graph's weights.
+func ShareWeights(from *Scope) ScopeOption {
+	return func(r *scopeRoot) { r.shared = from }
+}
+
+// NewScope returns a root scope on g. dt must be tensor.Float32 or tensor.Float64.
+// The seed fixes every initial value: the same seed gives the same weights, bit for bit.
+func NewScope(g *G.ExprGraph, dt tensor.Dtype, seed uint64, opts ...ScopeOption) (*Scope, error) {
+	if g == nil {
+		return nil, errors.New("light: NewScope: graph is nil; pass gorgonia.NewGraph()")
+	}
+	if dt != tensor.Float32 && dt != tensor.Float64 {
+		return nil, errors.Errorf("light: NewScope: dtype %v is not supported; use tensor.Float32 or tensor.Float64", dt)
+	}
+	r := &scopeRoot{g: g, dt: dt, seed: seed, names: map[string]bool{}}
+	for _, o := range opts {
+		o(r)
+	}
+	if r.shared != nil && r.shared.root.dt != dt {
+		return nil, errors.Errorf("light: NewScope: cannot share %v weights in a %v scope", r.shared.root.dt, dt)
+	}
+	return &Scope{root: r}, nil
+}
+
+// Sub returns a child scope named name under s.
+func (s *Scope) Sub(name string) *Scope {
+	return &Scope{root: s.root, path: s.join(name)}
+}
+
+// Subf is Sub with a formatted name.
+func (s *Scope) Subf(format string, args ...any) *Scope { return s.Sub(fmt.Sprintf(format, args...)) }
+
+// Path is the scope's name path ("" at the root).
+func (s *Scope) Path() string { return s.path }
+
+// Graph is the scope's expression graph.
+func (s *Scope) Graph() *G.ExprGraph { return s.root.g }
+
+// Dtype is the scope's element type.
+func (s *Scope) Dtype() tensor.Dtype { return s.root.dt }
+
+// Params returns the trainable parameters in creation order.
+func (s *Scope) Params() []*Param { return append([]*Param(nil), s.root.params...) }
+
+// Param returns the parameter with the full name, or nil.
+func (s *Scope) Param(name string) *Param {
+	for _, p := range s.root.params {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Learnables returns the parameter nodes in creation order, for gorgonia.Grad and solvers.
+func (s *Scope) Learnables() G.Nodes {
+	ns := make(G.Nodes, len(s.root.params))
+	for i, p := range s.root.params {
+		ns[i] = p.Node
+	}
+	return ns
+}
+
+// BatchNorms returns the BatchNorm layers in creation order.
+func (s *Scope) BatchNorms() []*BatchNormNodes { return append([]*BatchNormNodes(nil), s.root.bns...) }
+
+// Layers returns what every layer constructor recorded, in creation order.
+func (s *Scope) Layers() []LayerInfo { return append([]LayerInfo(nil), s.root.layers...) }
+
+// SetTraining switches every BatchNorm of the scope between batch statistics (true) and
+// running statistics (false).
+func (s *Scope) SetTraining(training bool) {
+	for _, bn := range s.root.bns {
+		bn.op.training = training
+	}
+}
+
+// ParamNames returns the sorted names of all parameters.
+func (s *Scope) ParamNames() []string {
+	names := make([]string, 0, len(s.root.params))
+	for _, p := range s.root.params {
+		names = append(names, p.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (s *Scope) join(name string) string {
+	if s.path == "" {
+		return name
+	}
+	return s.path + "/" + name
+}
+
+func (s *Scope) record(info LayerInfo) {
+	info.Name = s.path
+	s.root.layers = append(s.root.layers, info)
+}
+
+// claim reserves a full name, refusing duplicates and malformed names.
+func (s *Scope) claim(name string) (string, error) {
+	full := s.join(name)
+	if name == "" || strings.HasPrefix(full, "/") || strings.HasSuffix(full, "/") || strings.Contains(full, "//") {
+		return "", errors.Errorf("light: parameter name %q is malformed; scope names must be non-empty", full)
+	}
+	if s.root.names[full] {
+		return "", errors.Errorf("light: parameter %q already exists; give each layer its own scope with Sub", full)
+	}
+	s.root.names[full] = true
+	return full, nil
+}
+
+// newParam creates a trainable parameter named name under s, filled by fill from an RNG seeded
+// by the scope seed and the full name, so adding a layer never changes another's weights.
+func (s *Scope) newParam(name string, shape tensor.Shape, fill filler, decay float64) (*Param, error) {
+	full, err := s.claim(name)
+	if err != nil {
+		return nil, err
+	}
+	var t *tensor.Dense
+	if s.root.shared != nil {
+		src := s.root.shared.Param(full)
+		if src == nil || !src.Node.Shape().Eq(shape) {
+			return nil, errors.Errorf("light: cannot share parameter %q %v: the source scope has no such parameter of that shape", full, shape)
+		}
+		t = src.Node.Value().(*tensor.Dense)
+	} else {
+		t = tensor.New(tensor.Of(s.root.dt), tensor.WithShape(shape...))
+		fill(t, s.rng(full))
+	}
+	n := G.NewTensor(s.root.g, s.root.dt, shape.Dims(), G.WithShape(shape...), G.WithName(full), G.WithValue(t))
+	p := &Param{Name: full, Node: n, Decay: decay}
+	s.root.params = append(s.root.params, p)
+	return p, nil
+}
+
+func (s *Scope) rng(full string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(full))
+	return rand.New(rand.NewPCG(s.root.seed, h.Sum64()))
+}
