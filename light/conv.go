@@ -188,8 +188,5 @@ func conv(x, w *G.Node, stride int) (*G.Node, error) {
 func outSize(in, kernel, stride int) int { return (in+kernel/2*2-kernel)/stride + 1 }
 
 func checkConv(s *Scope, x *G.Node, set settings, filters, kernel int) error {
-	if err := firstErr(set.check(), checkInput(s, x, 4, "NCHW"), checkPositive("filters", filters)); err != nil {
-		return err
-	}
-	return checkKernel(kernel, x.Shape()[2], x.Shape()[3])
+	return firstErr(set.check(), checkInput(s, x, 4, "NCHW"), checkPositive("filters", filters), checkKernel(kernel))
 }

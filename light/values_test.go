@@ -1,10 +1,63 @@
 package light
 
 import (
+	"math"
+	"strings"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 )
+
+// refConv is a direct grouped convolution of x (n, c, h, w) with w (o, c/groups, k, k), SAME
+// padding (k-1)/2, the stride, plus bias (nil for none): the reference the layers must equal.
+func refConv(x []float64, xs tensor.Shape, w []float64, ws tensor.Shape, bias []float64, stride, groups int) []float64 {
+	n, c, h, wd := xs[0], xs[1], xs[2], xs[3]
+	o, k := ws[0], ws[2]
+	pad, cg, og := k/2, c/groups, o/groups
+	oh, ow := (h+2*pad-k)/stride+1, (wd+2*pad-k)/stride+1
+	y := make([]float64, n*o*oh*ow)
+	for b := 0; b < n; b++ {
+		for f := 0; f < o; f++ {
+			grp := f / og
+			for oy := 0; oy < oh; oy++ {
+				for ox := 0; ox < ow; ox++ {
+					sum := 0.0
+					if bias != nil {
+						sum = bias[f]
+					}
+					for ci := 0; ci < cg; ci++ {
+						for ky := 0; ky < k; ky++ {
+							for kx := 0; kx < k; kx++ {
+								iy, ix := oy*stride-pad+ky, ox*stride-pad+kx
+								if iy < 0 || iy >= h || ix < 0 || ix >= wd {
+									continue
+								}
+								sum += w[((f*cg+ci)*k+ky)*k+kx] * x[((b*c+grp*cg+ci)*h+iy)*wd+ix]
+							}
+						}
+					}
+					y[((b*o+f)*oh+oy)*ow+ox] = sum
+				}
+			}
+		}
+	}
+	return y
+}
+
+func values(n *G.Node) []float64 { return n.Value().Data().([]float64) }
+
+// randomize gives a parameter random values (biases start at zero, which would hide them).
+func randomize(n *G.Node, seed uint64) {
+	copy(values(n), randTensor(n.Shape(), seed).Data().([]float64))
+}
+
+func relu(v []float64) []float64 {
+	for i := range v {
+		v[i] = math.Max(v[i], 0)
+	}
+	return v
+}
 
 func TestGlobalAvgPoolValues(t *testing.T) {
 	f := newFixture(t, 2, 3, 4, 5)
@@ -13,7 +66,7 @@ func TestGlobalAvgPoolValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := runGraph(t, f.g, y)[0]
-	x := f.x.Value().Data().([]float64)
+	x := values(f.x)
 	want := make([]float64, 6)
 	for p := range want {
 		for _, v := range x[p*20 : (p+1)*20] {
@@ -23,4 +76,201 @@ func TestGlobalAvgPoolValues(t *testing.T) {
 	assertClose(t, "mean", got, want, 1e-12)
 }
 
-var _ = G.NewGraph
+func TestLightDenseEqualsDense(t *testing.T) {
+	for _, order := range []Order{FactorsFirst, ProductFirst} {
+		f := newFixture(t, 4, 6)
+		d, err := LightDense(f.s.Sub("light"), f.x, 5, WithRank(3), WithOrder(order))
+		if err != nil {
+			t.Fatal(err)
+		}
+		randomize(d.B, 11)
+		w, err := d.Weight()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := runGraph(t, f.g, d.Out, w)
+		// Dense with W = (2/units)·W1·W2 and the same bias.
+		w1, w2, x, b := values(d.W1), values(d.W2), values(f.x), values(d.B)
+		want := make([]float64, 4*5)
+		for r := 0; r < 4; r++ {
+			for u := 0; u < 5; u++ {
+				want[r*5+u] = b[u]
+				for i := 0; i < 6; i++ {
+					for j := 0; j < 3; j++ {
+						want[r*5+u] += x[r*6+i] * 2.0 / 5 * w1[i*3+j] * w2[j*5+u]
+					}
+				}
+			}
+		}
+		assertClose(t, "LightDense", got[0], want, 1e-12)
+		dense := make([]float64, 4*5)
+		for r := 0; r < 4; r++ {
+			for u := 0; u < 5; u++ {
+				dense[r*5+u] = b[u]
+				for i := 0; i < 6; i++ {
+					dense[r*5+u] += x[r*6+i] * got[1][i*5+u]
+				}
+			}
+		}
+		assertClose(t, "Dense with Weight()", dense, want, 1e-12)
+	}
+}
+
+func TestLowRankConvEqualsConv2D(t *testing.T) {
+	xs := tensor.Shape{2, 3, 6, 5}
+	for _, order := range []Order{FactorsFirst, ProductFirst} {
+		f := newFixture(t, xs...)
+		c, err := LightConv2D(f.s.Sub("light"), f.x, 4, 3, WithRank(2), WithForm(LowRank), WithOrder(order))
+		if err != nil {
+			t.Fatal(err)
+		}
+		randomize(c.B2, 12)
+		kernel, err := c.Weight()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := runGraph(t, f.g, c.Out, kernel)
+		// The kernel is W1·W2 (Cin·k·k, filters) transposed to OIHW.
+		w1, w2 := values(c.W1), values(c.W2)
+		want := make([]float64, 4*27)
+		for o := 0; o < 4; o++ {
+			for r := 0; r < 27; r++ {
+				want[o*27+r] = w1[r*2]*w2[o] + w1[r*2+1]*w2[4+o]
+			}
+		}
+		assertClose(t, "kernel", got[1], want, 1e-12)
+		ref := refConv(values(f.x), xs, want, tensor.Shape{4, 3, 3, 3}, values(c.B2), 1, 1)
+		assertClose(t, "LowRank output", got[0], ref, 1e-12)
+	}
+}
+
+func TestTwoStageConvValues(t *testing.T) {
+	xs := tensor.Shape{2, 3, 5, 5}
+	for _, middle := range []Activation{ReLUActivation, Linear} {
+		f := newFixture(t, xs...)
+		c, err := LightConv2D(f.s.Sub("light"), f.x, 4, 3, WithRank(2), WithMiddle(middle))
+		if err != nil {
+			t.Fatal(err)
+		}
+		randomize(c.B1, 13)
+		randomize(c.B2, 14)
+		got := runGraph(t, f.g, c.Out)[0]
+		h := refConv(values(f.x), xs, values(c.W1), c.W1.Shape(), values(c.B1), 1, 1)
+		if middle == ReLUActivation {
+			h = relu(h)
+		}
+		want := refConv(h, tensor.Shape{2, 2, 5, 5}, values(c.W2), c.W2.Shape(), values(c.B2), 1, 1)
+		assertClose(t, "TwoStage", got, want, 1e-12)
+	}
+}
+
+func TestSeparableEqualsDepthwiseThenPointwise(t *testing.T) {
+	for _, stride := range []int{1, 2} {
+		xs := tensor.Shape{2, 3, 7, 6}
+		f := newFixture(t, xs...)
+		c, err := SeparableConv2D(f.s.Sub("sep"), f.x, 4, 3, WithStride(stride))
+		if err != nil {
+			t.Fatal(err)
+		}
+		randomize(c.B, 15)
+		got := runGraph(t, f.g, c.Out)[0]
+		h := refConv(values(f.x), xs, values(c.Depthwise), c.Depthwise.Shape(), nil, stride, 3)
+		hs := tensor.Shape{2, 3, (7-1)/stride + 1, (6-1)/stride + 1}
+		want := refConv(h, hs, values(c.Pointwise), c.Pointwise.Shape(), values(c.B), 1, 1)
+		assertClose(t, "Separable", got, want, 1e-12)
+	}
+}
+
+func TestBatchNormStatistics(t *testing.T) {
+	xs := tensor.Shape{4, 2, 3, 3}
+	f := newFixture(t, xs...)
+	b, err := BatchNorm(f.s.Sub("bn"), f.x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := runGraph(t, f.g, b.Out)[0]
+	x := values(f.x)
+	mean, vari := b.Stats()
+	for c := 0; c < 2; c++ {
+		var vals []float64
+		for n := 0; n < 4; n++ {
+			vals = append(vals, x[(n*2+c)*9:(n*2+c+1)*9]...)
+		}
+		m, v := meanVar(vals)
+		// Keras: moving = 0.99·moving + 0.01·batch, from mean 0 and variance 1; Bessel-corrected.
+		assertClose(t, "running mean", mean[c:c+1], []float64{0.01 * m}, 1e-12)
+		assertClose(t, "running variance", vari[c:c+1], []float64{0.99 + 0.01*v*36/35}, 1e-12)
+		for n := 0; n < 4; n++ {
+			for i := 0; i < 9; i++ {
+				j := (n*2+c)*9 + i
+				assertClose(t, "normalized", got[j:j+1], []float64{(x[j] - m) / math.Sqrt(v+1e-3)}, 1e-12)
+			}
+		}
+	}
+	// Inference uses the running statistics.
+	f.s.SetTraining(false)
+	got = runGraph(t, f.g, b.Out)[0]
+	assertClose(t, "inference", got[:1], []float64{(x[0] - mean[0]) / math.Sqrt(vari[0]+1e-3)}, 1e-12)
+}
+
+func meanVar(v []float64) (mean, variance float64) {
+	for _, x := range v {
+		mean += x / float64(len(v))
+	}
+	for _, x := range v {
+		variance += (x - mean) * (x - mean) / float64(len(v))
+	}
+	return mean, variance
+}
+
+func TestSameSeedSameWeights(t *testing.T) {
+	build := func(seed uint64) []*Param {
+		g := G.NewGraph()
+		s, err := NewScope(g, tensor.Float32, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(1, 3, 8, 8), G.WithName("x"))
+		if _, err := LightConv2D(s.Sub("a"), x, 4, 3, WithRank(2)); err != nil {
+			t.Fatal(err)
+		}
+		return s.Params()
+	}
+	a, b, c := build(42), build(42), build(43)
+	for i := range a {
+		va, vb, vc := a[i].Node.Value().Data().([]float32), b[i].Node.Value().Data().([]float32), c[i].Node.Value().Data().([]float32)
+		same := true
+		for j := range va {
+			if math.Float32bits(va[j]) != math.Float32bits(vb[j]) {
+				t.Fatalf("%s[%d] differs between two builds with seed 42", a[i].Name, j)
+			}
+			same = same && va[j] == vc[j]
+		}
+		if same && strings.HasSuffix(a[i].Name, "w1") {
+			t.Errorf("%s is the same with seeds 42 and 43", a[i].Name)
+		}
+	}
+}
+
+func TestGlorotUniformRange(t *testing.T) {
+	f := newFixture(t, 2, 16, 4, 4)
+	c, err := Conv2D(f.s.Sub("c"), f.x, 32, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	limit := math.Sqrt(6.0 / float64(16*9+32*9))
+	m, v := meanVar(values(c.W))
+	if math.Abs(m) > 0.01 || math.Abs(v-limit*limit/3) > 0.1*limit*limit/3 {
+		t.Errorf("kernel mean %g variance %g; Glorot uniform(±%g) has mean 0, variance %g", m, v, limit, limit*limit/3)
+	}
+	for _, w := range values(c.W) {
+		if math.Abs(w) > limit {
+			t.Fatalf("weight %g outside ±%g", w, limit)
+		}
+	}
+	for _, b := range values(c.B) {
+		if b != 0 {
+			t.Fatalf("bias %g, want 0", b)
+		}
+	}
+}
