@@ -117,39 +117,39 @@ func network(s *light.Scope, x *G.Node, spec Spec, v light.Variant) (*G.Node, er
 
 // plainBlock is [conv 3x3 -> BN -> ReLU] x 2.
 func plainBlock(s *light.Scope, x *G.Node, filters int, v light.Variant) (*G.Node, error) {
-	h, err := convBN(s, "1", x, filters, 3, v)
-	if err == nil {
-		h, err = light.ReLU(s.Sub("relu1"), h)
+	h, err := mainPath(s, x, filters, v)
+	if err != nil {
+		return nil, err
 	}
-	if err == nil {
-		h, err = convBN(s, "2", h, filters, 3, v)
-	}
-	if err == nil {
-		h, err = light.ReLU(s.Sub("relu2"), h)
-	}
-	return h, err
+	return light.ReLU(s.Sub("relu2"), h)
 }
 
 // residualBlock is ReLU(conv3x3-BN-ReLU-conv3x3-BN + conv1x1-BN of the input).
 func residualBlock(s *light.Scope, x *G.Node, filters int, v light.Variant) (*G.Node, error) {
+	h, err := mainPath(s, x, filters, v)
+	if err != nil {
+		return nil, err
+	}
+	short, err := convBN(s, "_shortcut", x, filters, 1, v)
+	if err != nil {
+		return nil, err
+	}
+	if h, err = light.Add(s.Sub("add"), h, short); err != nil {
+		return nil, err
+	}
+	return light.ReLU(s.Sub("relu2"), h)
+}
+
+// mainPath is conv3x3 -> BN -> ReLU -> conv3x3 -> BN.
+func mainPath(s *light.Scope, x *G.Node, filters int, v light.Variant) (*G.Node, error) {
 	h, err := convBN(s, "1", x, filters, 3, v)
-	if err == nil {
-		h, err = light.ReLU(s.Sub("relu1"), h)
+	if err != nil {
+		return nil, err
 	}
-	if err == nil {
-		h, err = convBN(s, "2", h, filters, 3, v)
+	if h, err = light.ReLU(s.Sub("relu1"), h); err != nil {
+		return nil, err
 	}
-	var short *G.Node
-	if err == nil {
-		short, err = convBN(s, "_shortcut", x, filters, 1, v)
-	}
-	if err == nil {
-		h, err = light.Add(s.Sub("add"), h, short)
-	}
-	if err == nil {
-		h, err = light.ReLU(s.Sub("relu2"), h)
-	}
-	return h, err
+	return convBN(s, "2", h, filters, 3, v)
 }
 
 // convBN adds conv<id> and bn<id> under s.
