@@ -8,7 +8,8 @@ import (
 )
 
 // MaxPool adds size x size max pooling with the given stride and no padding (Keras "valid"):
-// output sides are floor((side-size)/stride)+1.
+// output sides are floor((side-size)/stride)+1. It is lightzoo's own op: Gorgonia's panics in
+// a goroutine on a window of NaNs, which would crash a diverging training run.
 func MaxPool(s *Scope, x *G.Node, size, stride int) (out *G.Node, err error) {
 	defer guard(&err, "MaxPool", s)
 	if err = firstErr(checkInput(s, x, 4, "NCHW"), checkPositive("pool size", size), checkPositive("stride", stride)); err != nil {
@@ -17,7 +18,10 @@ func MaxPool(s *Scope, x *G.Node, size, stride int) (out *G.Node, err error) {
 	if h, w := x.Shape()[2], x.Shape()[3]; size > h || size > w {
 		return nil, errors.Errorf("pool size %d does not fit a %dx%d input", size, h, w)
 	}
-	if out, err = G.MaxPool2D(x, tensor.Shape{size, size}, []int{0, 0}, []int{stride, stride}); err != nil {
+	xs := x.Shape()
+	p := poolGeom{n: xs[0], c: xs[1], h: xs[2], w: xs[3], size: size, stride: stride}
+	p.oh, p.ow = (p.h-size)/stride+1, (p.w-size)/stride+1
+	if out, err = G.ApplyOp(&maxPoolOp{p: p}, x); err != nil {
 		return nil, err
 	}
 	s.record(LayerInfo{Kind: "MaxPool", OutShape: perImage(out.Shape()), FLOPs: int64(out.Shape()[1:].TotalSize() * (size*size - 1))})

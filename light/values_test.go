@@ -274,3 +274,33 @@ func TestGlorotUniformRange(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxPoolValuesAndNaN(t *testing.T) {
+	f := newFixture(t, 1, 1, 5, 4)
+	y, err := MaxPool(f.s, f.x, 2, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := values(f.x)
+	want := make([]float64, 4)
+	for oy := 0; oy < 2; oy++ {
+		for ox := 0; ox < 2; ox++ {
+			m := math.Inf(-1)
+			for ky := 0; ky < 2; ky++ {
+				for kx := 0; kx < 2; kx++ {
+					m = math.Max(m, x[(2*oy+ky)*4+2*ox+kx])
+				}
+			}
+			want[oy*2+ox] = m
+		}
+	}
+	assertClose(t, "max", runGraph(t, f.g, y)[0], want, 0)
+	for i := range x {
+		x[i] = math.NaN()
+	}
+	for _, v := range runGraph(t, f.g, y)[0] {
+		if !math.IsNaN(v) {
+			t.Fatalf("NaN input gave %g", v)
+		}
+	}
+}

@@ -1,0 +1,122 @@
+package light
+
+import (
+	"fmt"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/pkg/errors"
+)
+
+// poolGeom is the geometry of max pooling without padding.
+type poolGeom struct{ n, c, h, w, size, stride, oh, ow int }
+
+func (p poolGeom) String() string {
+	return fmt.Sprintf("%dx%dx%dx%d size %d stride %d", p.n, p.c, p.h, p.w, p.size, p.stride)
+}
+
+// argmax returns the offset within the plane of the largest input of window (oy, ox). A NaN
+// wins, so it propagates as in PyTorch; Gorgonia's own max pooling indexes -1 on an all-NaN
+// window and panics in a goroutine that no caller can recover.
+func argmax[T float](p poolGeom, plane []T, oy, ox int) int {
+	best := oy*p.stride*p.w + ox*p.stride
+	for ky := 0; ky < p.size; ky++ {
+		row := (oy*p.stride + ky) * p.w
+		for kx := 0; kx < p.size; kx++ {
+			i := row + ox*p.stride + kx
+			if v := plane[i]; v > plane[best] || v != v {
+				best = i
+				if v != v {
+					return best
+				}
+			}
+		}
+	}
+	return best
+}
+
+// eachWindow calls f with every plane's input and output offsets and each window's argmax.
+func eachWindow[T float](p poolGeom, x []T, f func(in, out, oy, ox, arg int)) {
+	for plane := 0; plane < p.n*p.c; plane++ {
+		in, out := plane*p.h*p.w, plane*p.oh*p.ow
+		for oy := 0; oy < p.oh; oy++ {
+			for ox := 0; ox < p.ow; ox++ {
+				f(in, out, oy, ox, argmax(p, x[in:in+p.h*p.w], oy, ox))
+			}
+		}
+	}
+}
+
+func maxPoolForward[T float](p poolGeom, y, x []T) {
+	eachWindow(p, x, func(in, out, oy, ox, arg int) { y[out+oy*p.ow+ox] = x[in+arg] })
+}
+
+func maxPoolBackward[T float](p poolGeom, dx, x, dy []T) {
+	eachWindow(p, x, func(in, out, oy, ox, arg int) { dx[in+arg] += dy[out+oy*p.ow+ox] })
+}
+
+// maxPoolOp is max pooling over windows of size×size every stride pixels, no padding.
+type maxPoolOp struct {
+	opBase
+	p poolGeom
+}
+
+func (op *maxPoolOp) Arity() int             { return 1 }
+func (op *maxPoolOp) Type() hm.Type          { return fnType(4, 4) }
+func (op *maxPoolOp) String() string         { return "lightzoo.MaxPool(" + op.p.String() + ")" }
+func (op *maxPoolOp) Hashcode() uint32       { return hashOf(op) }
+func (op *maxPoolOp) WriteHash(h hashWriter) { writeHash(h, op) }
+func (op *maxPoolOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{op.p.n, op.p.c, op.p.oh, op.p.ow}, nil
+}
+
+func (op *maxPoolOp) Do(vals ...G.Value) (G.Value, error) {
+	in, err := denseArgs(op.String(), vals, 1)
+	if err != nil {
+		return nil, err
+	}
+	shape, _ := op.InferShape()
+	p := op.p
+	return run(shape, in,
+		func(y []float32, a ...[]float32) { maxPoolForward(p, y, a[0]) },
+		func(y []float64, a ...[]float64) { maxPoolForward(p, y, a[0]) })
+}
+
+func (op *maxPoolOp) DiffWRT(int) []bool { return []bool{true} }
+
+func (op *maxPoolOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	if len(inputs) != 1 {
+		return nil, errors.Errorf("%v: got %d inputs, expected 1", op, len(inputs))
+	}
+	dx, err := G.ApplyOp(&maxPoolGradOp{p: op.p}, inputs[0], grad)
+	return G.Nodes{dx}, err
+}
+
+// maxPoolGradOp routes the output gradient to each window's maximum; inputs x and dy.
+type maxPoolGradOp struct {
+	opBase
+	p poolGeom
+}
+
+func (op *maxPoolGradOp) Arity() int             { return 2 }
+func (op *maxPoolGradOp) Type() hm.Type          { return fnType(4, 4, 4) }
+func (op *maxPoolGradOp) String() string         { return "lightzoo.MaxPoolGrad(" + op.p.String() + ")" }
+func (op *maxPoolGradOp) Hashcode() uint32       { return hashOf(op) }
+func (op *maxPoolGradOp) WriteHash(h hashWriter) { writeHash(h, op) }
+func (op *maxPoolGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{op.p.n, op.p.c, op.p.h, op.p.w}, nil
+}
+
+func (op *maxPoolGradOp) Do(vals ...G.Value) (G.Value, error) {
+	in, err := denseArgs(op.String(), vals, 2)
+	if err != nil {
+		return nil, err
+	}
+	shape, _ := op.InferShape()
+	p := op.p
+	return run(shape, in,
+		func(dx []float32, a ...[]float32) { maxPoolBackward(p, dx, a[0], a[1]) },
+		func(dx []float64, a ...[]float64) { maxPoolBackward(p, dx, a[0], a[1]) })
+}

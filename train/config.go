@@ -1,0 +1,105 @@
+package train
+
+import (
+	"io"
+
+	"github.com/lightzoo/lightzoo/light"
+	"github.com/lightzoo/lightzoo/zoo"
+	"github.com/pkg/errors"
+)
+
+// Protocols.
+const (
+	// Paper reproduces the reference code: the test set doubles as the validation set, no
+	// shuffling, the last epoch's weights are evaluated.
+	Paper = "paper"
+	// Clean holds a validation split out of the training set, shuffles every epoch, keeps the
+	// best weights by validation loss and touches the test set once at the end.
+	Clean = "clean"
+)
+
+// Config of a training run. Zero fields take the paper's settings for the model.
+type Config struct {
+	Model    string        // registry name, e.g. "mnist"
+	Variant  light.Variant // e.g. light.Light{ConvRank: 3, DenseRank: 8}
+	Protocol string        // Paper (default) or Clean
+	Epochs   int           // default: the paper's (10 MNIST-like, 20 CIFAR)
+	Batch    int           // default 64
+	// EvalBatch is the inference batch size (default 128).
+	EvalBatch int
+	LR        float64 // default: the paper's (1e-3 MNIST-like, 1e-4 CIFAR)
+	Seed      uint64  // default 42
+	// L2 replaces the weight decay the layers declare (1e-4 on LightConv2D factors, as in
+	// the reference code) when set; use a negative value to keep the layers' own.
+	L2 float64
+	// PlateauPatience, PlateauFactor: ReduceLROnPlateau on validation loss (default: the
+	// paper's patience, factor 0.1). StopPatience: early stopping (default 10).
+	PlateauPatience int
+	PlateauFactor   float64
+	StopPatience    int
+	// Holdout is the validation split of the Clean protocol (default 5000 images).
+	Holdout int
+	// Augment turns on random crops and flips (CIFAR); off by default, as in the paper.
+	Augment bool
+	// Out is the run directory: checkpoint, metrics.jsonl, result.json. Required.
+	Out string
+	// Progress receives a progress bar on a terminal, periodic lines otherwise (nil: none).
+	Progress io.Writer
+	// Log receives one line per epoch (nil: none).
+	Log io.Writer
+	// AfterBatch, when set, is called after every training batch (epoch and batch from 0).
+	AfterBatch func(epoch, batch int, loss float64)
+}
+
+func (c Config) withDefaults() (Config, zoo.Spec, error) {
+	spec, err := zoo.Get(c.Model)
+	if err != nil {
+		return c, spec, errors.Wrap(err, "train")
+	}
+	if c.Variant == nil {
+		return c, spec, errors.New("train: no variant; use light.Regular{}, light.Separable{} or light.Light{...}")
+	}
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	if c.Protocol == "" {
+		c.Protocol = Paper
+	}
+	def(&c.Epochs, spec.Epochs)
+	def(&c.Batch, 64)
+	def(&c.EvalBatch, 128)
+	def(&c.PlateauPatience, spec.PlateauPatience)
+	def(&c.StopPatience, 10)
+	def(&c.Holdout, 5000)
+	if c.LR == 0 {
+		c.LR = spec.LearningRate
+	}
+	if c.Seed == 0 {
+		c.Seed = 42
+	}
+	if c.PlateauFactor == 0 {
+		c.PlateauFactor = 0.1
+	}
+	if c.L2 == 0 {
+		c.L2 = -1
+	}
+	return c, spec, c.check()
+}
+
+func (c Config) check() error {
+	switch {
+	case c.Protocol != Paper && c.Protocol != Clean:
+		return errors.Errorf("train: unknown protocol %q; use %q or %q", c.Protocol, Paper, Clean)
+	case c.Epochs < 0 || c.Batch < 0 || c.EvalBatch < 0:
+		return errors.Errorf("train: epochs %d, batch %d, eval batch %d: each must be positive", c.Epochs, c.Batch, c.EvalBatch)
+	case c.LR < 0:
+		return errors.Errorf("train: learning rate %g is negative", c.LR)
+	case c.PlateauFactor <= 0 || c.PlateauFactor >= 1:
+		return errors.Errorf("train: plateau factor %g must lie in (0, 1)", c.PlateauFactor)
+	case c.Out == "":
+		return errors.New("train: no run directory; set Config.Out (flag -out)")
+	}
+	return nil
+}

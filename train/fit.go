@@ -1,0 +1,212 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/lightzoo/lightzoo/datasets"
+	"github.com/pkg/errors"
+)
+
+// Result is the summary of a finished run.
+type Result struct {
+	Model                string     `json:"model"`
+	Variant              string     `json:"variant"`
+	Rank                 int        `json:"rank"`
+	Protocol             string     `json:"protocol"`
+	Seed                 uint64     `json:"seed"`
+	Epochs               int        `json:"epochs"`
+	StoppedEarly         bool       `json:"stopped_early"`
+	Trainable            int        `json:"trainable"`
+	Total                int        `json:"total"`
+	FLOPs                int64      `json:"flops_per_image"`
+	TestAccuracy         float64    `json:"test_accuracy"`
+	TestLoss             float64    `json:"test_loss"`
+	TestImages           int        `json:"test_images"`
+	SecondsPerEpoch      float64    `json:"seconds_per_epoch"`
+	TrainImagesPerSecond float64    `json:"train_images_per_second"`
+	Test                 Metrics    `json:"test"`
+	History              []EpochLog `json:"history"`
+}
+
+// splits returns the training, validation and test sets of the protocol.
+func (t *Trainer) splits(d *datasets.Dataset) (train, val, test *datasets.Set, err error) {
+	if t.cfg.Protocol == Paper {
+		return d.Train, d.Test, d.Test, nil
+	}
+	train, val, err = d.Train.Split(t.cfg.Holdout, t.cfg.Seed)
+	return train, val, d.Test, err
+}
+
+// Fit trains until the configured epochs or early stopping, saving a checkpoint after every
+// epoch (and when ctx is cancelled, returning ErrInterrupted), then evaluates on the test set:
+// the last weights (Paper) or the best by validation loss (Clean). Call Resume first to
+// continue an interrupted run.
+func (t *Trainer) Fit(ctx context.Context, d *datasets.Dataset) (*Result, error) {
+	if err := os.MkdirAll(t.cfg.Out, 0o755); err != nil {
+		return nil, errors.Wrap(err, "train")
+	}
+	if d.Train.C != t.spec.Input[0] || d.Train.H != t.spec.Input[1] || d.Train.W != t.spec.Input[2] {
+		return nil, errors.Errorf("train: data set %s has %dx%dx%d images; model %s needs %v", d.Name, d.Train.C, d.Train.H, d.Train.W, t.spec.Name, t.spec.Input)
+	}
+	train, val, test, err := t.splits(d)
+	if err != nil {
+		return nil, err
+	}
+	for t.state.Epoch < t.cfg.Epochs && !t.state.Stopped {
+		if err := t.runEpoch(ctx, train); err != nil {
+			return nil, err
+		}
+		if err := t.endEpoch(val); err != nil {
+			return nil, err
+		}
+	}
+	return t.finish(test)
+}
+
+// runEpoch trains over the batches of the current epoch from state.Next on.
+func (t *Trainer) runEpoch(ctx context.Context, train *datasets.Set) error {
+	st := &t.state
+	batches := datasets.Batches(train.N, t.cfg.Batch, t.cfg.Protocol == Clean, t.cfg.Seed, st.Epoch)
+	bar := newProgress(t.cfg.Progress, fmt.Sprintf("epoch %d/%d", st.Epoch+1, t.cfg.Epochs), len(batches), st.Next)
+	defer bar.done()
+	start := time.Now()
+	for b := st.Next; b < len(batches); b++ {
+		if ctx.Err() != nil {
+			st.Next, st.Seconds = b, st.Seconds+time.Since(start).Seconds()
+			if err := t.save(); err != nil {
+				return err
+			}
+			return ErrInterrupted
+		}
+		idx := batches[b]
+		loss, correct, err := t.step(train, idx, augmenter{on: t.cfg.Augment, seed: t.cfg.Seed, epoch: st.Epoch, batch: b})
+		if err != nil {
+			return errors.Wrapf(err, "train: epoch %d, batch %d", st.Epoch+1, b+1)
+		}
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return errors.Errorf("train: the loss became %v at epoch %d, batch %d; the weights were not updated and %s holds the last good checkpoint (try a lower learning rate)",
+				loss, st.Epoch+1, b+1, t.CheckpointPath())
+		}
+		st.LossSum += loss * float64(len(idx))
+		st.Correct += correct
+		st.Seen += len(idx)
+		bar.set(b+1, st.LossSum/float64(st.Seen))
+		if t.cfg.AfterBatch != nil {
+			t.cfg.AfterBatch(st.Epoch, b, loss)
+		}
+	}
+	st.Seconds += time.Since(start).Seconds()
+	return nil
+}
+
+// endEpoch validates, applies the learning-rate schedule and early stopping, logs, and saves.
+func (t *Trainer) endEpoch(val *datasets.Set) error {
+	st := &t.state
+	vm, err := t.Evaluate(val)
+	if err != nil {
+		return err
+	}
+	log := EpochLog{Epoch: st.Epoch + 1, TrainLoss: st.LossSum / math.Max(float64(st.Seen), 1),
+		TrainAccuracy: float64(st.Correct) / math.Max(float64(st.Seen), 1), ValLoss: vm.Loss, ValAccuracy: vm.Accuracy,
+		LR: st.LR, Seconds: st.Seconds, ImagesPerSecond: float64(st.Seen) / st.Seconds}
+	st.History = append(st.History, log)
+	t.schedule(vm.Loss)
+	st.Epoch, st.Next, st.LossSum, st.Correct, st.Seen, st.Seconds = st.Epoch+1, 0, 0, 0, 0, 0
+	if t.cfg.Log != nil {
+		fmt.Fprintf(t.cfg.Log, "epoch %d/%d  loss %.4f  acc %.4f  val_loss %.4f  val_acc %.4f  lr %.0e  %.1fs  %.0f img/s\n",
+			log.Epoch, t.cfg.Epochs, log.TrainLoss, log.TrainAccuracy, log.ValLoss, log.ValAccuracy, log.LR, log.Seconds, log.ImagesPerSecond)
+	}
+	if t.cfg.Protocol == Clean && vm.Loss < st.BestVal {
+		st.BestVal = vm.Loss
+		if err := saveCheckpoint(t.BestPath(), t.main.model, t.adam, *st); err != nil {
+			return err
+		}
+	}
+	if err := t.save(); err != nil {
+		return err
+	}
+	return t.writeMetrics()
+}
+
+// schedule is Keras' ReduceLROnPlateau (factor, patience, min_delta 1e-4) and EarlyStopping
+// (patience, min_delta 0), both watching the validation loss.
+func (t *Trainer) schedule(loss float64) {
+	st := &t.state
+	if loss < st.PlateauBest-1e-4 {
+		st.PlateauBest, st.PlateauWait = loss, 0
+	} else if st.PlateauWait++; st.PlateauWait >= t.cfg.PlateauPatience {
+		st.LR *= t.cfg.PlateauFactor
+		t.adam.LR, st.PlateauWait = st.LR, 0
+	}
+	if loss < st.StopBest {
+		st.StopBest, st.StopWait = loss, 0
+	} else if st.StopWait++; st.StopWait >= t.cfg.StopPatience {
+		st.Stopped = true
+	}
+}
+
+func (t *Trainer) save() error {
+	t.state.AdamStep = t.adam.Step
+	return saveCheckpoint(t.CheckpointPath(), t.main.model, t.adam, t.state)
+}
+
+// writeMetrics rewrites metrics.jsonl, one JSON line per finished epoch.
+func (t *Trainer) writeMetrics() error {
+	var buf []byte
+	for _, l := range t.state.History {
+		line, _ := json.Marshal(l)
+		buf = append(append(buf, line...), '\n')
+	}
+	return writeFileAtomic(filepath.Join(t.cfg.Out, "metrics.jsonl"), buf)
+}
+
+// finish evaluates on the test set and writes result.json.
+func (t *Trainer) finish(test *datasets.Set) (*Result, error) {
+	if t.cfg.Protocol == Clean && exists(t.BestPath()) {
+		if _, err := loadCheckpoint(t.BestPath(), t.main.model, nil); err != nil {
+			return nil, err
+		}
+	}
+	tm, err := t.Evaluate(test)
+	if err != nil {
+		return nil, err
+	}
+	m := t.main.model
+	r := &Result{Model: t.spec.Name, Variant: m.Variant.Kind(), Rank: m.Variant.Rank(), Protocol: t.cfg.Protocol,
+		Seed: t.cfg.Seed, Epochs: len(t.state.History), StoppedEarly: t.state.Stopped, Trainable: m.Trainable(),
+		Total: m.Total(), FLOPs: m.FLOPs(), TestAccuracy: tm.Accuracy, TestLoss: tm.Loss, TestImages: tm.Images,
+		Test: tm, History: t.state.History}
+	var secs float64
+	var seen int
+	for _, h := range r.History {
+		secs += h.Seconds
+		seen += int(h.ImagesPerSecond * h.Seconds)
+	}
+	if len(r.History) > 0 {
+		r.SecondsPerEpoch = secs / float64(len(r.History))
+		r.TrainImagesPerSecond = float64(seen) / secs
+	}
+	out, _ := json.MarshalIndent(r, "", "  ")
+	return r, writeFileAtomic(filepath.Join(t.cfg.Out, "result.json"), append(out, '\n'))
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return errors.Wrap(err, "train")
+	}
+	defer os.Remove(tmp.Name())
+	if _, err = tmp.Write(data); err == nil {
+		err = tmp.Close()
+	}
+	if err != nil {
+		return errors.Wrap(err, "train")
+	}
+	return errors.Wrap(os.Rename(tmp.Name(), path), "train")
+}

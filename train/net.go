@@ -1,0 +1,176 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/lightzoo/lightzoo/datasets"
+	"github.com/lightzoo/lightzoo/light"
+	"github.com/lightzoo/lightzoo/zoo"
+	"github.com/pkg/errors"
+)
+
+// net is the model compiled at one batch size: for training (with loss, L2 and gradients,
+// BatchNorm on batch statistics) or for inference (logits only, running statistics).
+type net struct {
+	model  *zoo.Model
+	x, y   *tensor.Dense // input images and one-hot labels, refilled every batch
+	labels []int
+	ce     *G.Node // mean cross-entropy (training nets only)
+	grads  G.Nodes
+	vm     G.VM
+}
+
+// buildNet compiles spec in variant v for batch images. share is the net whose weights it
+// uses (nil for the first one); l2, when not negative, replaces every declared weight decay.
+func buildNet(spec zoo.Spec, v light.Variant, batch int, seed uint64, share *net, training bool, l2 float64) (n *net, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.Errorf("train: building %s %v at batch %d: gorgonia panicked: %v", spec.Name, v, batch, r)
+		}
+	}()
+	cfg := zoo.Config{Batch: batch, Seed: seed, Inference: !training}
+	if share != nil {
+		cfg.Share = share.model
+	}
+	m, err := zoo.New(spec, v, cfg)
+	if err != nil {
+		return nil, err
+	}
+	n = &net{model: m, labels: make([]int, batch)}
+	in := m.Input.Shape()
+	n.x = tensor.New(tensor.WithShape(in...), tensor.Of(tensor.Float32))
+	if err := G.Let(m.Input, n.x); err != nil {
+		return nil, err
+	}
+	if training {
+		if err := n.addLoss(spec.Classes, l2); err != nil {
+			return nil, errors.Wrapf(err, "train: loss of %s %v", spec.Name, v)
+		}
+	}
+	n.vm = G.NewTapeMachine(m.Graph)
+	return n, nil
+}
+
+// addLoss adds mean cross-entropy through LogSoftMax, the L2 penalties, and the gradients.
+func (n *net) addLoss(classes int, l2 float64) error {
+	g, batch := n.model.Graph, n.model.Batch
+	n.y = tensor.New(tensor.WithShape(batch, classes), tensor.Of(tensor.Float32))
+	y := G.NewTensor(g, tensor.Float32, 2, G.WithShape(batch, classes), G.WithName("labels"), G.WithValue(n.y))
+	logp, err := G.LogSoftMax(n.model.Logits, 1)
+	if err != nil {
+		return err
+	}
+	picked, err := G.HadamardProd(logp, y)
+	if err != nil {
+		return err
+	}
+	sum, err := G.Sum(picked)
+	if err != nil {
+		return err
+	}
+	if n.ce, err = G.Mul(sum, G.NewConstant(float32(-1)/float32(batch))); err != nil {
+		return err
+	}
+	loss := n.ce
+	for _, p := range n.model.Scope.Params() {
+		decay := p.Decay
+		if decay > 0 && l2 >= 0 {
+			decay = l2
+		}
+		if decay == 0 {
+			continue
+		}
+		if loss, err = addPenalty(loss, p.Node, decay); err != nil {
+			return err
+		}
+	}
+	n.grads, err = G.Grad(loss, n.model.Learnables()...)
+	return err
+}
+
+// addPenalty returns loss + decay·Σw², Keras' L2 regularizer.
+func addPenalty(loss, w *G.Node, decay float64) (*G.Node, error) {
+	sq, err := G.Square(w)
+	if err != nil {
+		return nil, err
+	}
+	s, err := G.Sum(sq)
+	if err != nil {
+		return nil, err
+	}
+	if s, err = G.Mul(s, G.NewConstant(float32(decay))); err != nil {
+		return nil, err
+	}
+	return G.Add(loss, s)
+}
+
+// run feeds images idx of set (augmented when rng is set) and runs the graph once.
+func (n *net) run(set *datasets.Set, idx []int, aug augmenter) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.Errorf("train: gorgonia panicked while running the graph: %v", r)
+		}
+	}()
+	set.Fill(idx, n.x.Data().([]float32), n.labels, aug.rng())
+	if n.y != nil {
+		datasets.OneHot(n.labels, n.model.Spec.Classes, n.y.Data().([]float32))
+	}
+	n.vm.Reset()
+	return n.vm.RunAll()
+}
+
+// score adds each image's prediction and cross-entropy (from the logits) to t and returns
+// the number it classified correctly.
+func (n *net) score(t *tally, count int) int {
+	logits := n.model.Logits.Value().Data().([]float32)
+	k := n.model.Spec.Classes
+	correct := 0
+	for i := 0; i < count; i++ {
+		row := logits[i*k : (i+1)*k]
+		best, mx := 0, row[0]
+		for j, v := range row {
+			if v > mx {
+				best, mx = j, v
+			}
+		}
+		var z float64
+		for _, v := range row {
+			z += math.Exp(float64(v - mx))
+		}
+		loss := math.Log(z) - float64(row[n.labels[i]]-mx)
+		if t != nil {
+			t.add(n.labels[i], best, loss)
+		}
+		if best == n.labels[i] {
+			correct++
+		}
+	}
+	return correct
+}
+
+func (n *net) crossEntropy() float64 { return float64(n.ce.Value().Data().(float32)) }
+
+func (n *net) close() {
+	if n.vm != nil {
+		n.vm.Close()
+	}
+}
+
+// augmenter gives the random generator of one batch's augmentation, derived from the seed,
+// epoch and batch alone so that a resumed run augments exactly as an uninterrupted one.
+type augmenter struct {
+	on           bool
+	seed         uint64
+	epoch, batch int
+}
+
+func (a augmenter) rng() *rand.Rand {
+	if !a.on {
+		return nil
+	}
+	return rand.New(rand.NewPCG(a.seed^0xa5a5a5a5, uint64(a.epoch)<<32|uint64(a.batch)))
+}

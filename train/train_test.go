@@ -1,0 +1,295 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gorgonia.org/tensor"
+
+	"github.com/lightzoo/lightzoo/datasets"
+	"github.com/lightzoo/lightzoo/light"
+)
+
+// tinyData is an MNIST-shaped data set whose class is a bright square's position.
+func tinyData(train, test int) *datasets.Dataset {
+	make := func(n, offset int) *datasets.Set {
+		s := &datasets.Set{Images: make([]byte, n*784), Labels: make([]uint8, n), N: n, C: 1, H: 28, W: 28}
+		for i := 0; i < n; i++ {
+			label := (i + offset) % 4
+			s.Labels[i] = uint8(label)
+			y0, x0 := 4+10*(label/2), 4+10*(label%2)
+			for y := y0; y < y0+8; y++ {
+				for x := x0; x < x0+8; x++ {
+					s.Images[i*784+y*28+x] = byte(150 + (i*7+y+x)%100)
+				}
+			}
+		}
+		return s
+	}
+	return &datasets.Dataset{Name: "tiny", Train: make(train, 0), Test: make(test, 1)}
+}
+
+func tinyConfig(t *testing.T) Config {
+	return Config{Model: "mnist", Variant: light.Light{ConvRank: 1, DenseRank: 8}, Epochs: 3, Batch: 8, EvalBatch: 8,
+		LR: 1e-2, Out: t.TempDir()}
+}
+
+func fit(t *testing.T, cfg Config, d *datasets.Dataset) (*Trainer, *Result) {
+	t.Helper()
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tr.Close)
+	res, err := tr.Fit(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, res
+}
+
+func weights(tr *Trainer) [][]float32 {
+	var out [][]float32
+	for _, p := range tr.Model().Scope.Params() {
+		out = append(out, append([]float32(nil), p.Node.Value().Data().([]float32)...))
+	}
+	return out
+}
+
+func sameWeights(t *testing.T, a, b [][]float32) {
+	t.Helper()
+	for i := range a {
+		for j := range a[i] {
+			if math.Float32bits(a[i][j]) != math.Float32bits(b[i][j]) {
+				t.Fatalf("parameter %d[%d]: %g vs %g", i, j, a[i][j], b[i][j])
+			}
+		}
+	}
+}
+
+func TestLossFallsOnDataItCanFit(t *testing.T) {
+	cfg := tinyConfig(t)
+	cfg.Epochs, cfg.Variant = 12, light.Regular{}
+	_, res := fit(t, cfg, tinyData(16, 8))
+	first, last := res.History[0].TrainLoss, res.History[len(res.History)-1].TrainLoss
+	if !(last < first/2) || res.History[len(res.History)-1].TrainAccuracy < 0.9 {
+		t.Errorf("training loss %.3f -> %.3f, final accuracy %.2f; the model should fit 16 images", first, last, res.History[len(res.History)-1].TrainAccuracy)
+	}
+	for _, name := range []string{"checkpoint.safetensors", "metrics.jsonl", "result.json"} {
+		if _, err := os.Stat(filepath.Join(cfg.Out, name)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestSameSeedSameRun(t *testing.T) {
+	cfg := tinyConfig(t)
+	cfg.Protocol, cfg.Holdout, cfg.Augment = Clean, 4, true
+	a, ra := fit(t, cfg, tinyData(20, 6))
+	cfg.Out = t.TempDir()
+	b, rb := fit(t, cfg, tinyData(20, 6))
+	sameWeights(t, weights(a), weights(b))
+	if ra.TestLoss != rb.TestLoss {
+		t.Errorf("test loss %v vs %v", ra.TestLoss, rb.TestLoss)
+	}
+}
+
+// An interrupted and resumed run ends with the weights of an uninterrupted one.
+func TestResumeEqualsUninterrupted(t *testing.T) {
+	d := tinyData(20, 6)
+	cfg := tinyConfig(t)
+	cfg.Protocol, cfg.Holdout, cfg.Augment = Clean, 4, true
+	whole, _ := fit(t, cfg, d)
+
+	cfg.Out = t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg.AfterBatch = func(epoch, batch int, _ float64) {
+		if epoch == 1 && batch == 0 {
+			cancel()
+		}
+	}
+	first, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if _, err := first.Fit(ctx, d); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("got %v, want ErrInterrupted", err)
+	}
+	cfg.AfterBatch = nil
+	second, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	if err := second.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if st := second.State(); st.Epoch != 1 || st.Next != 1 {
+		t.Fatalf("resumed at epoch %d batch %d, want 1 and 1", st.Epoch, st.Next)
+	}
+	if _, err := second.Fit(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	sameWeights(t, weights(whole), weights(second))
+}
+
+func TestNaNStopsTrainingAndKeepsCheckpoint(t *testing.T) {
+	d := tinyData(16, 4)
+	cfg := tinyConfig(t)
+	cfg.Epochs = 1
+	tr, _ := fit(t, cfg, d)
+	good := weights(tr)
+	cfg.Epochs = 2
+	next, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer next.Close()
+	if err := next.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	next.Model().Scope.Params()[0].Node.Value().Data().([]float32)[0] = float32(math.NaN())
+	_, err = next.Fit(context.Background(), d)
+	if err == nil || !strings.Contains(err.Error(), "NaN at epoch 2, batch 1") {
+		t.Fatalf("got %v", err)
+	}
+	m, err := LoadModel(filepath.Join(cfg.Out, "checkpoint.safetensors"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range m.Scope.Params() {
+		if got := p.Node.Value().Data().([]float32); got[0] != good[i][0] {
+			t.Fatalf("checkpoint changed: %s[0] = %g, was %g", p.Name, got[0], good[i][0])
+		}
+	}
+}
+
+func TestCancelledBeforeStartSavesCheckpoint(t *testing.T) {
+	cfg := tinyConfig(t)
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := tr.Fit(ctx, tinyData(16, 4)); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("got %v", err)
+	}
+	if _, err := os.Stat(tr.CheckpointPath()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWrongOrBrokenCheckpoint(t *testing.T) {
+	cfg := tinyConfig(t)
+	cfg.Epochs = 1
+	tr, _ := fit(t, cfg, tinyData(8, 4))
+	path := tr.CheckpointPath()
+	cfg.Variant = light.Regular{}
+	other, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.Resume(); err == nil || !strings.Contains(err.Error(), "holds mnist light rank 1") {
+		t.Fatalf("wrong model: %v", err)
+	}
+	data, _ := os.ReadFile(path)
+	for _, cut := range []int{4, 100, len(data) - 10} {
+		os.WriteFile(path, data[:cut], 0o644)
+		if _, err := LoadModel(path, 1); err == nil || !strings.Contains(err.Error(), "checkpoint") {
+			t.Errorf("truncated to %d bytes: %v", cut, err)
+		}
+	}
+}
+
+func TestEvaluatePartialBatch(t *testing.T) {
+	cfg := tinyConfig(t)
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	m, err := tr.Evaluate(tinyData(19, 19).Train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, row := range m.Confusion {
+		for _, n := range row {
+			total += n
+		}
+	}
+	if m.Images != 19 || total != 19 || m.Loss <= 0 {
+		t.Errorf("%d images, confusion sums to %d, loss %g", m.Images, total, m.Loss)
+	}
+}
+
+// The graph's cross-entropy equals the one computed in Go from its logits.
+func TestCrossEntropyMatchesLogits(t *testing.T) {
+	cfg := tinyConfig(t)
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	d := tinyData(8, 0)
+	if err := tr.main.run(d.Train, []int{0, 1, 2, 3, 4, 5, 6, 7}, augmenter{}); err != nil {
+		t.Fatal(err)
+	}
+	tl := newTally(10)
+	tr.main.score(tl, 8)
+	if got, want := tr.main.crossEntropy(), tl.metrics().Loss; math.Abs(got-want) > 1e-5 {
+		t.Errorf("graph cross-entropy %g, from logits %g", got, want)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	tl := newTally(3)
+	for _, p := range [][2]int{{0, 0}, {0, 0}, {0, 1}, {1, 1}, {2, 1}, {2, 2}} {
+		tl.add(p[0], p[1], 1)
+	}
+	m := tl.metrics()
+	if m.Accuracy != 4.0/6 || m.Precision[1] != 1.0/3 || m.Recall[0] != 2.0/3 || math.Abs(m.F1[2]-2.0/3) > 1e-12 {
+		t.Errorf("%+v", m)
+	}
+}
+
+func TestSafetensorsRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.safetensors")
+	a := tensor.New(tensor.WithShape(2, 3), tensor.WithBacking([]float32{1, 2, 3, 4, 5, 6}))
+	b := tensor.New(tensor.WithShape(2), tensor.WithBacking([]float64{0.5, -1}))
+	if err := writeSafetensors(path, map[string]*tensor.Dense{"a": a, "b/c": b}, map[string]string{"k": "v"}); err != nil {
+		t.Fatal(err)
+	}
+	got, meta, err := readSafetensors(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["k"] != "v" || got["a"].Data().([]float32)[5] != 6 || got["b/c"].Data().([]float64)[1] != -1 || !got["a"].Shape().Eq(a.Shape()) {
+		t.Errorf("round trip: %v %v %v", meta, got["a"], got["b/c"])
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Model: "nope", Variant: light.Regular{}, Out: "x"}, "unknown model"},
+		{Config{Model: "mnist", Out: "x"}, "no variant"},
+		{Config{Model: "mnist", Variant: light.Regular{}, Protocol: "fast", Out: "x"}, "unknown protocol"},
+		{Config{Model: "mnist", Variant: light.Regular{}}, "no run directory"},
+	} {
+		if _, err := New(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: got %v, want %q", tc.cfg, err, tc.want)
+		}
+	}
+}
