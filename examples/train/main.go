@@ -25,7 +25,7 @@ import (
 
 func main() {
 	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "train:", err)
+		fmt.Fprintln(os.Stderr, err) // every error names its package: "train:", "datasets:", ...
 		if errors.Is(err, train.ErrInterrupted) {
 			os.Exit(130)
 		}
@@ -92,11 +92,11 @@ func prepare(t *train.Trainer, resume bool) error {
 	exists := fileExists(t.CheckpointPath())
 	switch {
 	case resume && !exists:
-		return fmt.Errorf("-resume: no checkpoint at %s", t.CheckpointPath())
+		return fmt.Errorf("train: -resume: no checkpoint at %s", t.CheckpointPath())
 	case resume:
 		return t.Resume()
 	case exists:
-		return fmt.Errorf("%s already holds a run; pass -resume to continue it or choose another -out", t.Config().Out)
+		return fmt.Errorf("train: %s already holds a run; pass -resume to continue it or choose another -out", t.Config().Out)
 	}
 	if err := os.MkdirAll(t.Config().Out, 0o755); err != nil {
 		return err
