@@ -39,19 +39,6 @@ func checkKernel(kernel int) error {
 	return nil
 }
 
-// addChannelBias adds b (C) to h, which is (N, C) or (N, C, H, W).
-func addChannelBias(h, b *G.Node) (*G.Node, error) {
-	if h.Dims() == 2 {
-		return G.BroadcastAdd(h, b, nil, []byte{0})
-	}
-	c := b.Shape()[0]
-	b4, err := G.Reshape(b, tensor.Shape{1, c, 1, 1})
-	if err != nil {
-		return nil, err
-	}
-	return G.BroadcastAdd(h, b4, nil, []byte{0, 2, 3})
-}
-
 // scaled multiplies n by the constant c unless c is 1.
 func scaled(n *G.Node, c float64) (*G.Node, error) {
 	if c == 1 {

@@ -26,15 +26,15 @@ func Conv2D(s *Scope, x *G.Node, filters, kernel int, opts ...Option) (c *ConvNo
 		return nil, err
 	}
 	c = &ConvNodes{W: w.Node}
-	if c.Out, err = conv(x, c.W, set.stride); err != nil {
-		return nil, err
-	}
 	params, flops := filters*cin*kk, 2*cin*kk
 	if set.bias {
-		if c.B, c.Out, err = s.bias(c.Out, filters); err != nil {
+		if c.B, err = s.newBias("b", filters); err != nil {
 			return nil, err
 		}
 		params, flops = params+filters, flops+1
+	}
+	if c.Out, err = convolve(x, c.W, c.B, set.stride); err != nil {
+		return nil, err
 	}
 	s.record(LayerInfo{Kind: "Conv2D", OutShape: perImage(c.Out.Shape()), Params: params,
 		FLOPs: int64(flops) * int64(c.Out.Shape()[1:].TotalSize())})
@@ -82,11 +82,14 @@ func (c *LightConvNodes) buildTwoStage(s *Scope, x *G.Node, filters int, set set
 		return err
 	}
 	c.W1, c.W2 = w1.Node, w2.Node
-	h, err := conv(x, c.W1, set.stride)
-	if err != nil {
+	if c.B1, err = s.newBias("b1", k); err != nil {
 		return err
 	}
-	if c.B1, h, err = s.namedBias("b1", h, k); err != nil {
+	if c.B2, err = s.newBias("b2", filters); err != nil {
+		return err
+	}
+	h, err := convolve(x, c.W1, c.B1, set.stride)
+	if err != nil {
 		return err
 	}
 	mid := int64(h.Shape()[1:].TotalSize())
@@ -95,10 +98,7 @@ func (c *LightConvNodes) buildTwoStage(s *Scope, x *G.Node, filters int, set set
 			return err
 		}
 	}
-	if h, err = conv(h, c.W2, set.stride); err != nil {
-		return err
-	}
-	if c.B2, c.Out, err = s.namedBias("b2", h, filters); err != nil {
+	if c.Out, err = convolve(h, c.W2, c.B2, set.stride); err != nil {
 		return err
 	}
 	out := int64(c.Out.Shape()[1:].TotalSize())
@@ -118,19 +118,18 @@ func (c *LightConvNodes) buildLowRank(s *Scope, x *G.Node, filters int, set sett
 	pixels := int64(outSize(x.Shape()[2], c.kernel, set.stride) * outSize(x.Shape()[3], c.kernel, set.stride))
 	factorsFirst := int64(batch) * pixels * int64(2*k*(rows+filters))
 	productFirst := int64(2*rows*k*filters) + int64(batch)*pixels*int64(2*rows*filters)
-	var h *G.Node
+	if c.B2, err = s.newBias("b", filters); err != nil {
+		return err
+	}
 	if useProduct(set.order, productFirst, factorsFirst) {
 		var w *G.Node
 		if w, err = c.Weight(); err == nil {
-			h, err = conv(x, w, set.stride)
+			c.Out, err = convolve(x, w, c.B2, set.stride)
 		}
 	} else {
-		h, err = c.applyFactors(x, filters, set.stride)
+		c.Out, err = c.applyFactors(x, filters, set.stride)
 	}
 	if err != nil {
-		return err
-	}
-	if c.B2, c.Out, err = s.bias(h, filters); err != nil {
 		return err
 	}
 	s.record(LayerInfo{Kind: "LightConv2D(lowrank)", OutShape: perImage(c.Out.Shape()), Params: k*(rows+filters) + filters,
@@ -155,7 +154,7 @@ func (c *LightConvNodes) Weight() (*G.Node, error) {
 	return G.Reshape(w, tensor.Shape{c.W2.Shape()[1], c.cin, c.kernel, c.kernel})
 }
 
-// applyFactors runs a kxk conv to rank channels with W1, then a 1x1 conv with W2.
+// applyFactors runs a kxk conv to rank channels with W1, then a 1x1 conv with W2 and the bias.
 func (c *LightConvNodes) applyFactors(x *G.Node, filters, stride int) (*G.Node, error) {
 	k := c.W1.Shape()[1]
 	w1, err := G.Transpose(c.W1)
@@ -172,17 +171,11 @@ func (c *LightConvNodes) applyFactors(x *G.Node, filters, stride int) (*G.Node, 
 	if w2, err = G.Reshape(w2, tensor.Shape{filters, k, 1, 1}); err != nil {
 		return nil, err
 	}
-	h, err := conv(x, w1, stride)
+	h, err := convolve(x, w1, nil, stride)
 	if err != nil {
 		return nil, err
 	}
-	return conv(h, w2, 1)
-}
-
-// conv is a convolution of x (NCHW) with w (OIHW) and SAME padding for odd kernels.
-func conv(x, w *G.Node, stride int) (*G.Node, error) {
-	kh, kw := w.Shape()[2], w.Shape()[3]
-	return G.Conv2d(x, w, tensor.Shape{kh, kw}, []int{kh / 2, kw / 2}, []int{stride, stride}, []int{1, 1})
+	return convolve(h, w2, c.B2, 1)
 }
 
 func outSize(in, kernel, stride int) int { return (in+kernel/2*2-kernel)/stride + 1 }

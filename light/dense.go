@@ -119,18 +119,22 @@ func (s *Scope) factors(rows, k, cols int, f1, f2 filler, decay float64) (w1, w2
 	return p1.Node, p2.Node, nil
 }
 
-// bias creates a zero bias "b" of n channels and adds it to h.
-func (s *Scope) bias(h *G.Node, n int) (b, out *G.Node, err error) {
-	return s.namedBias("b", h, n)
-}
-
-func (s *Scope) namedBias(name string, h *G.Node, n int) (b, out *G.Node, err error) {
+// newBias creates a zero bias of n channels.
+func (s *Scope) newBias(name string, n int) (*G.Node, error) {
 	p, err := s.newParam(name, []int{n}, zeros, 0)
 	if err != nil {
+		return nil, err
+	}
+	return p.Node, nil
+}
+
+// bias creates a zero bias "b" of n units and adds it to h (batch, n).
+func (s *Scope) bias(h *G.Node, n int) (b, out *G.Node, err error) {
+	if b, err = s.newBias("b", n); err != nil {
 		return nil, nil, err
 	}
-	out, err = addChannelBias(h, p.Node)
-	return p.Node, out, err
+	out, err = G.BroadcastAdd(h, b, nil, []byte{0})
+	return b, out, err
 }
 
 // useProduct decides the evaluation order of a factorized layer.

@@ -22,6 +22,14 @@ func TestGradients(t *testing.T) {
 			c, err := Conv2D(s, x, 3, 3)
 			return out(c, err, func() *G.Node { return c.Out })
 		}},
+		{"Conv2D/stride2", []int{2, 2, 6, 5}, func(s *Scope, x *G.Node) (*G.Node, error) {
+			c, err := Conv2D(s, x, 3, 3, WithStride(2))
+			return out(c, err, func() *G.Node { return c.Out })
+		}},
+		{"Conv2D/5x5-nobias", []int{2, 2, 6, 6}, func(s *Scope, x *G.Node) (*G.Node, error) {
+			c, err := Conv2D(s, x, 3, 5, WithBias(false))
+			return out(c, err, func() *G.Node { return c.Out })
+		}},
 		{"LightConv2D/twostage", []int{2, 2, 5, 5}, lightConv(WithRank(2))},
 		{"LightConv2D/linear", []int{2, 2, 5, 5}, lightConv(WithRank(2), WithMiddle(Linear))},
 		{"LightConv2D/lowrank-factors", []int{2, 2, 5, 5}, lightConv(WithRank(2), WithForm(LowRank), WithOrder(FactorsFirst))},

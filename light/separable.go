@@ -34,15 +34,15 @@ func SeparableConv2D(s *Scope, x *G.Node, filters, kernel int, opts ...Option) (
 		return nil, err
 	}
 	pixels := int64(h.Shape()[2] * h.Shape()[3])
-	if c.Out, err = conv(h, c.Pointwise, 1); err != nil {
-		return nil, err
-	}
 	params, flops := cin*kk+cin*filters, pixels*int64(2*cin*kk+2*cin*filters)
 	if set.bias {
-		if c.B, c.Out, err = s.bias(c.Out, filters); err != nil {
+		if c.B, err = s.newBias("b", filters); err != nil {
 			return nil, err
 		}
 		params, flops = params+filters, flops+pixels*int64(filters)
+	}
+	if c.Out, err = convolve(h, c.Pointwise, c.B, 1); err != nil {
+		return nil, err
 	}
 	s.record(LayerInfo{Kind: "SeparableConv2D", OutShape: perImage(c.Out.Shape()), Params: params, FLOPs: flops})
 	return c, nil

@@ -304,3 +304,53 @@ func TestMaxPoolValuesAndNaN(t *testing.T) {
 		}
 	}
 }
+
+// The conv op equals Gorgonia's own Conv2d plus a broadcast bias (the plain path) in float32,
+// for several shapes and strides.
+func TestConvOpEqualsGorgoniaConv2d(t *testing.T) {
+	for _, tc := range []struct{ n, c, h, w, cout, k, stride int }{
+		{3, 2, 7, 6, 4, 3, 1}, {2, 3, 8, 8, 5, 3, 2}, {2, 4, 5, 5, 3, 1, 1}, {1, 2, 9, 7, 2, 5, 2},
+	} {
+		g := G.NewGraph()
+		xs := tensor.Shape{tc.n, tc.c, tc.h, tc.w}
+		x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(xs...), G.WithName("x"), G.WithValue(float32s(xs, 1)))
+		ws := tensor.Shape{tc.cout, tc.c, tc.k, tc.k}
+		w := G.NewTensor(g, tensor.Float32, 4, G.WithShape(ws...), G.WithName("w"), G.WithValue(float32s(ws, 2)))
+		b := G.NewTensor(g, tensor.Float32, 1, G.WithShape(tc.cout), G.WithName("b"), G.WithValue(float32s(tensor.Shape{tc.cout}, 3)))
+		ours, err := convolve(x, w, b, tc.stride)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, err := G.Conv2d(x, w, tensor.Shape{tc.k, tc.k}, []int{tc.k / 2, tc.k / 2}, []int{tc.stride, tc.stride}, []int{1, 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b4, _ := G.Reshape(b, tensor.Shape{1, tc.cout, 1, 1})
+		if plain, err = G.BroadcastAdd(plain, b4, nil, []byte{0, 2, 3}); err != nil {
+			t.Fatal(err)
+		}
+		m := G.NewTapeMachine(g)
+		if err := m.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		a, p := ours.Value().Data().([]float32), plain.Value().Data().([]float32)
+		if !ours.Shape().Eq(plain.Shape()) {
+			t.Fatalf("%+v: shape %v, Gorgonia %v", tc, ours.Shape(), plain.Shape())
+		}
+		for i := range a {
+			if math.Abs(float64(a[i]-p[i])) > 1e-5 {
+				t.Fatalf("%+v: [%d] = %g, Gorgonia %g", tc, i, a[i], p[i])
+			}
+		}
+		m.Close()
+	}
+}
+
+func float32s(shape tensor.Shape, seed uint64) *tensor.Dense {
+	d := randTensor(shape, seed).Data().([]float64)
+	f := make([]float32, len(d))
+	for i, v := range d {
+		f[i] = float32(v)
+	}
+	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(f))
+}

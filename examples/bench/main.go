@@ -1,0 +1,141 @@
+// Command bench measures, for every registered model in the variants Conv2D, SeparableConv2D
+// and Light (k=3 for the MNIST networks, k=5 for the CIFAR ones), training throughput (forward,
+// backward and Adam, batch 64), inference throughput (batch 128), peak resident memory and the
+// achieved GFLOP/s. Each configuration runs in its own process so its peak memory is its own.
+//
+//	go run ./examples/bench [-json] [-reps 7]
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/lightzoo/lightzoo/light"
+	"github.com/lightzoo/lightzoo/train"
+	"github.com/lightzoo/lightzoo/zoo"
+)
+
+type row struct {
+	Model      string  `json:"model"`
+	Variant    string  `json:"variant"`
+	Rank       int     `json:"rank"`
+	Train      float64 `json:"train_images_per_second"`
+	Infer      float64 `json:"infer_images_per_second"`
+	PeakRSSMB  float64 `json:"peak_rss_mb"`
+	FLOPs      int64   `json:"flops_per_image"`
+	TrainGFLOP float64 `json:"train_gflops"` // 3x forward FLOPs per training image
+	InferGFLOP float64 `json:"infer_gflops"`
+}
+
+func main() {
+	asJSON := flag.Bool("json", false, "print a JSON array")
+	reps := flag.Int("reps", 7, "timed repetitions (the median is reported)")
+	warmup := flag.Int("warmup", 2, "untimed repetitions first")
+	one := flag.String("one", "", "internal: measure MODEL/VARIANT/RANK in this process")
+	only := flag.String("model", "", "only this model")
+	flag.Parse()
+	if *one != "" {
+		if err := measureOne(*one, *warmup, *reps); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	rows, err := measureAll(*only, *warmup, *reps)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(rows)
+		return
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "model\tvariant\trank\ttrain img/s\tinfer img/s\tpeak RSS MB\ttrain GFLOP/s\tinfer GFLOP/s\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t\n", r.Model, r.Variant, r.Rank, r.Train, r.Infer, r.PeakRSSMB, r.TrainGFLOP, r.InferGFLOP)
+	}
+	tw.Flush()
+}
+
+func measureAll(only string, warmup, reps int) ([]row, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	var rows []row
+	for _, name := range zoo.List() {
+		if only != "" && name != only {
+			continue
+		}
+		spec, _ := zoo.Get(name)
+		k := 3
+		if spec.Shortcut {
+			k = 5
+		}
+		for _, v := range []string{"conv2d/0", "separable/0", "light/" + strconv.Itoa(k)} {
+			cmd := exec.Command(self, "-one", name+"/"+v, "-warmup", strconv.Itoa(warmup), "-reps", strconv.Itoa(reps))
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, os.Stderr
+			if err := cmd.Run(); err != nil {
+				return nil, fmt.Errorf("%s %s: %v", name, v, err)
+			}
+			var r row
+			if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(os.Stderr, "%s %s: train %.0f img/s, infer %.0f img/s\n", name, v, r.Train, r.Infer)
+			rows = append(rows, r)
+		}
+	}
+	return rows, nil
+}
+
+func measureOne(what string, warmup, reps int) error {
+	parts := strings.Split(what, "/")
+	if len(parts) != 3 {
+		return fmt.Errorf("-one %q: want MODEL/VARIANT/RANK", what)
+	}
+	rank, _ := strconv.Atoi(parts[2])
+	v, err := light.ParseVariant(parts[1], rank)
+	if err != nil {
+		return err
+	}
+	m, err := zoo.Build(parts[0], v, zoo.Config{})
+	if err != nil {
+		return err
+	}
+	s, err := train.MeasureSpeed(parts[0], v, 64, 128, warmup, reps)
+	if err != nil {
+		return err
+	}
+	r := row{Model: parts[0], Variant: parts[1], Rank: rank, Train: s.TrainImagesPerSecond, Infer: s.InferImagesPerSecond,
+		PeakRSSMB: peakRSS(), FLOPs: m.FLOPs()}
+	r.TrainGFLOP = 3 * float64(r.FLOPs) * r.Train / 1e9
+	r.InferGFLOP = float64(r.FLOPs) * r.Infer / 1e9
+	return json.NewEncoder(os.Stdout).Encode(r)
+}
+
+// peakRSS is the process's peak resident set (VmHWM) in MB, 0 where /proc is missing.
+func peakRSS() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}

@@ -1,0 +1,323 @@
+package light
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/chewxy/hm"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/pkg/errors"
+)
+
+// convGeom is a convolution of x (n, c, h, w) with a kernel (cout, c, kh, kw) and, when bias
+// is set, a bias (cout); SAME padding, one stride.
+type convGeom struct {
+	geom
+	cout int
+	bias bool
+}
+
+func (g convGeom) String() string { return fmt.Sprintf("%v to %d bias %v", g.geom, g.cout, g.bias) }
+
+func (g convGeom) pixels() int { return g.oh * g.ow }
+func (g convGeom) patch() int  { return g.c * g.kh * g.kw }
+
+// im2col unfolds one image x (c, h, w) into cols (c·kh·kw, oh·ow), row by row with
+// contiguous copies where the stride is 1.
+func im2col[T float](g convGeom, x, cols []T) {
+	p := g.pixels()
+	for c := 0; c < g.c; c++ {
+		plane := x[c*g.h*g.w:]
+		for ky := 0; ky < g.kh; ky++ {
+			for kx := 0; kx < g.kw; kx++ {
+				row := cols[((c*g.kh+ky)*g.kw+kx)*p:][:p]
+				lo, hi, ix0 := g.columns(kx)
+				for oy := 0; oy < g.oh; oy++ {
+					dst := row[oy*g.ow : (oy+1)*g.ow]
+					iy := oy*g.stride - g.pad + ky
+					if iy < 0 || iy >= g.h || lo >= hi {
+						clear(dst)
+						continue
+					}
+					clear(dst[:lo])
+					clear(dst[hi:])
+					src := plane[iy*g.w:]
+					if g.stride == 1 {
+						copy(dst[lo:hi], src[ix0:ix0+hi-lo])
+						continue
+					}
+					for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
+						dst[ox] = src[ix]
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im adds cols (c·kh·kw, oh·ow) back into the image gradient dx (c, h, w).
+func col2im[T float](g convGeom, cols, dx []T) {
+	p := g.pixels()
+	for c := 0; c < g.c; c++ {
+		plane := dx[c*g.h*g.w:]
+		for ky := 0; ky < g.kh; ky++ {
+			for kx := 0; kx < g.kw; kx++ {
+				row := cols[((c*g.kh+ky)*g.kw+kx)*p:][:p]
+				lo, hi, ix0 := g.columns(kx)
+				for oy := 0; oy < g.oh; oy++ {
+					iy := oy*g.stride - g.pad + ky
+					if iy < 0 || iy >= g.h {
+						continue
+					}
+					src, dst := row[oy*g.ow:], plane[iy*g.w:]
+					for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
+						dst[ix] += src[ox]
+					}
+				}
+			}
+		}
+	}
+}
+
+// columns is the range [lo, hi) of output columns whose input column for tap kx is inside the
+// image, and the input column of lo.
+func (g convGeom) columns(kx int) (lo, hi, ix0 int) {
+	lo = max(0, ceilDiv(g.pad-kx, g.stride))
+	hi = min(g.ow, (g.w-1+g.pad-kx)/g.stride+1)
+	return lo, hi, lo*g.stride - g.pad + kx
+}
+
+// gemm is C = alpha·op(A)·op(B) + beta·C on row-major matrices, through gonum's BLAS.
+func gemm[T float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if tA {
+		ta = blas.Trans
+	}
+	if tB {
+		tb = blas.Trans
+	}
+	switch a := any(a).(type) {
+	case []float32:
+		gonum.Implementation{}.Sgemm(ta, tb, m, n, k, 1, a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+	case []float64:
+		gonum.Implementation{}.Dgemm(ta, tb, m, n, k, 1, a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
+	}
+}
+
+// parallel splits images 0..n-1 over the cores; f gets a worker index and an image range.
+func parallel(n int, f func(worker, lo, hi int)) int {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*n/workers, (w+1)*n/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(w, lo, hi)
+		}()
+	}
+	wg.Wait()
+	return workers
+}
+
+func convForward[T float](g convGeom, y, x, w, b []T) {
+	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
+	parallel(g.n, func(_, lo, hi int) {
+		cols := make([]T, k*p)
+		for i := lo; i < hi; i++ {
+			im2col(g, x[i*in:(i+1)*in], cols)
+			yi := y[i*out : (i+1)*out]
+			gemm(false, false, g.cout, p, k, w, k, cols, p, 0, yi, p)
+			if b != nil {
+				for o := 0; o < g.cout; o++ {
+					for j := range yi[o*p : (o+1)*p] {
+						yi[o*p+j] += b[o]
+					}
+				}
+			}
+		}
+	})
+}
+
+func convGradInput[T float](g convGeom, dx, w, dy []T) {
+	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
+	parallel(g.n, func(_, lo, hi int) {
+		cols := make([]T, k*p)
+		for i := lo; i < hi; i++ {
+			gemm(true, false, k, p, g.cout, w, k, dy[i*out:(i+1)*out], p, 0, cols, p)
+			col2im(g, cols, dx[i*in:(i+1)*in])
+		}
+	})
+}
+
+func convGradKernel[T float](g convGeom, dw, x, dy []T) {
+	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
+	partial := make([][]T, runtime.GOMAXPROCS(0))
+	workers := parallel(g.n, func(worker, lo, hi int) {
+		cols, acc := make([]T, k*p), make([]T, len(dw))
+		for i := lo; i < hi; i++ {
+			im2col(g, x[i*in:(i+1)*in], cols)
+			gemm(false, true, g.cout, k, p, dy[i*out:(i+1)*out], p, cols, p, 1, acc, k)
+		}
+		partial[worker] = acc
+	})
+	for _, acc := range partial[:workers] {
+		for j, v := range acc {
+			dw[j] += v
+		}
+	}
+}
+
+func convGradBias[T float](g convGeom, db, dy []T) {
+	p := g.pixels()
+	for i := 0; i < g.n; i++ {
+		for o := 0; o < g.cout; o++ {
+			var s T
+			for _, v := range dy[(i*g.cout+o)*p : (i*g.cout+o+1)*p] {
+				s += v
+			}
+			db[o] += s
+		}
+	}
+}
+
+// convOp is a convolution with SAME padding and an optional fused bias that writes NCHW
+// directly: it unfolds one image at a time and multiplies the kernel into the output, where
+// Gorgonia's Conv2d unfolds the whole batch and transposes the result (PERF-NOTES).
+type convOp struct {
+	opBase
+	g convGeom
+}
+
+func (op *convOp) Arity() int {
+	if op.g.bias {
+		return 3
+	}
+	return 2
+}
+
+func (op *convOp) Type() hm.Type {
+	if op.g.bias {
+		return fnType(4, 4, 1, 4)
+	}
+	return fnType(4, 4, 4)
+}
+
+func (op *convOp) String() string         { return "lightzoo.Conv(" + op.g.String() + ")" }
+func (op *convOp) Hashcode() uint32       { return hashOf(op) }
+func (op *convOp) WriteHash(h hashWriter) { writeHash(h, op) }
+func (op *convOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{op.g.n, op.g.cout, op.g.oh, op.g.ow}, nil
+}
+
+func (op *convOp) Do(vals ...G.Value) (G.Value, error) {
+	in, err := denseArgs(op.String(), vals, op.Arity())
+	if err != nil {
+		return nil, err
+	}
+	shape, _ := op.InferShape()
+	g := op.g
+	return run(shape, in,
+		func(y []float32, a ...[]float32) { convForward(g, y, a[0], a[1], biasOf(a)) },
+		func(y []float64, a ...[]float64) { convForward(g, y, a[0], a[1], biasOf(a)) })
+}
+
+func biasOf[T float](a [][]T) []T {
+	if len(a) > 2 {
+		return a[2]
+	}
+	return nil
+}
+
+func (op *convOp) DiffWRT(n int) []bool {
+	d := make([]bool, n)
+	for i := range d {
+		d[i] = true
+	}
+	return d
+}
+
+func (op *convOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	if len(inputs) != op.Arity() {
+		return nil, errors.Errorf("%v: got %d inputs, expected %d", op, len(inputs), op.Arity())
+	}
+	out := make(G.Nodes, len(inputs))
+	for i := range out {
+		var err error
+		if out[i], err = G.ApplyOp(&convGradOp{g: op.g, wrt: i}, inputs[0], inputs[1], grad); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// convGradOp is the gradient of convOp with respect to x (wrt 0), the kernel (1) or the
+// bias (2); its inputs are x, the kernel and the output gradient.
+type convGradOp struct {
+	opBase
+	g   convGeom
+	wrt int
+}
+
+func (op *convGradOp) Arity() int { return 3 }
+func (op *convGradOp) Type() hm.Type {
+	if op.wrt == 2 {
+		return fnType(4, 4, 4, 1)
+	}
+	return fnType(4, 4, 4, 4)
+}
+func (op *convGradOp) String() string         { return fmt.Sprintf("lightzoo.ConvGrad%d(%v)", op.wrt, op.g) }
+func (op *convGradOp) Hashcode() uint32       { return hashOf(op) }
+func (op *convGradOp) WriteHash(h hashWriter) { writeHash(h, op) }
+func (op *convGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	g := op.g
+	switch op.wrt {
+	case 0:
+		return tensor.Shape{g.n, g.c, g.h, g.w}, nil
+	case 1:
+		return tensor.Shape{g.cout, g.c, g.kh, g.kw}, nil
+	}
+	return tensor.Shape{g.cout}, nil
+}
+
+func (op *convGradOp) Do(vals ...G.Value) (G.Value, error) {
+	in, err := denseArgs(op.String(), vals, 3)
+	if err != nil {
+		return nil, err
+	}
+	shape, _ := op.InferShape()
+	g, wrt := op.g, op.wrt
+	return run(shape, in,
+		func(d []float32, a ...[]float32) { convGrad(g, wrt, d, a[0], a[1], a[2]) },
+		func(d []float64, a ...[]float64) { convGrad(g, wrt, d, a[0], a[1], a[2]) })
+}
+
+func convGrad[T float](g convGeom, wrt int, d, x, w, dy []T) {
+	switch wrt {
+	case 0:
+		convGradInput(g, d, w, dy)
+	case 1:
+		convGradKernel(g, d, x, dy)
+	default:
+		convGradBias(g, d, dy)
+	}
+}
+
+// convolve adds the convolution of x (NCHW) with w (OIHW), SAME padding, and, when b is not
+// nil, the bias b, as one lightzoo op.
+func convolve(x, w, b *G.Node, stride int) (*G.Node, error) {
+	ws := w.Shape()
+	g := convGeom{geom: newGeom(x.Shape(), ws[2], ws[3], stride), cout: ws[0], bias: b != nil}
+	if ws[1] != g.c {
+		return nil, errors.Errorf("kernel %v does not fit %d input channels", ws, g.c)
+	}
+	if b != nil {
+		return G.ApplyOp(&convOp{g: g}, x, w, b)
+	}
+	return G.ApplyOp(&convOp{g: g}, x, w)
+}

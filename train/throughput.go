@@ -1,0 +1,90 @@
+package train
+
+import (
+	"math/rand/v2"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/lightzoo/lightzoo/datasets"
+	"github.com/lightzoo/lightzoo/light"
+	"github.com/lightzoo/lightzoo/zoo"
+)
+
+// Speed is a throughput measurement.
+type Speed struct {
+	TrainImagesPerSecond float64 `json:"train_images_per_second"`
+	InferImagesPerSecond float64 `json:"infer_images_per_second"`
+}
+
+// MeasureSpeed times full training steps (forward, backward, Adam) at batch trainBatch and
+// inference at batch inferBatch on random images, after warmup untimed repetitions, and
+// returns the medians of reps repetitions.
+func MeasureSpeed(model string, v light.Variant, trainBatch, inferBatch, warmup, reps int) (Speed, error) {
+	dir, err := os.MkdirTemp("", "lightzoo-speed-")
+	if err != nil {
+		return Speed{}, err
+	}
+	defer os.RemoveAll(dir)
+	t, err := New(Config{Model: model, Variant: v, Batch: trainBatch, EvalBatch: inferBatch, Out: dir})
+	if err != nil {
+		return Speed{}, err
+	}
+	defer t.Close()
+	set := randomSet(t.spec, max(trainBatch, inferBatch))
+	trainTime, err := median(warmup, reps, func() error {
+		_, _, err := t.step(set, seq(trainBatch), augmenter{})
+		return err
+	})
+	if err != nil {
+		return Speed{}, err
+	}
+	n, err := t.net(inferBatch, false)
+	if err != nil {
+		return Speed{}, err
+	}
+	inferTime, err := median(warmup, reps, func() error { return n.run(set, seq(inferBatch), augmenter{}) })
+	if err != nil {
+		return Speed{}, err
+	}
+	return Speed{float64(trainBatch) / trainTime.Seconds(), float64(inferBatch) / inferTime.Seconds()}, nil
+}
+
+func median(warmup, reps int, f func() error) (time.Duration, error) {
+	for i := 0; i < warmup; i++ {
+		if err := f(); err != nil {
+			return 0, err
+		}
+	}
+	times := make([]time.Duration, reps)
+	for i := range times {
+		start := time.Now()
+		if err := f(); err != nil {
+			return 0, err
+		}
+		times[i] = time.Since(start)
+	}
+	sort.Slice(times, func(a, b int) bool { return times[a] < times[b] })
+	return times[reps/2], nil
+}
+
+func randomSet(spec zoo.Spec, n int) *datasets.Set {
+	c, h, w := spec.Input[0], spec.Input[1], spec.Input[2]
+	s := &datasets.Set{Images: make([]byte, n*c*h*w), Labels: make([]uint8, n), N: n, C: c, H: h, W: w}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range s.Images {
+		s.Images[i] = byte(rng.IntN(256))
+	}
+	for i := range s.Labels {
+		s.Labels[i] = uint8(rng.IntN(spec.Classes))
+	}
+	return s
+}
+
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
