@@ -20,6 +20,9 @@ type bnOp struct {
 	momentum, eps float64
 	mean, vari    []float64 // running statistics (C), shared with inference graphs
 	training      bool
+	// batchMean and batchInv are the last forward run's statistics, which the gradient ops of
+	// the same run use instead of recomputing them.
+	batchMean, batchInv []float64
 }
 
 func (op *bnOp) Arity() int { return 3 }
@@ -110,6 +113,7 @@ func forEach[T float](shape tensor.Shape, x []T, f func(c int, lo, hi int)) {
 
 func bnForward[T float](op *bnOp, shape tensor.Shape, y, x, gamma, beta []T) {
 	mean, inv := channelStats(op, shape, x, true)
+	op.batchMean, op.batchInv = mean, inv
 	forEach(shape, x, func(c, lo, hi int) {
 		a := T(inv[c]) * gamma[c]
 		b := beta[c] - T(mean[c])*a
@@ -163,16 +167,29 @@ func (op *bnGradOp) Do(vals ...G.Value) (G.Value, error) {
 		func(g []float64, a ...[]float64) { bnBackward(op, xs, g, a[0], a[1], a[2]) })
 }
 
-// bnBackward writes into g the gradient op.wrt asks for.
+// bnBackward writes into g the gradient op.wrt asks for, in as few passes as it needs.
 func bnBackward[T float](op *bnGradOp, shape tensor.Shape, g, x, gamma, dy []T) {
-	mean, inv := channelStats(op.bn, shape, x, false)
+	mean, inv := op.bn.batchMean, op.bn.batchInv
+	if mean == nil || !op.bn.training {
+		mean, inv = channelStats(op.bn, shape, x, false)
+	}
 	c := shape[1]
 	sumDy, sumDyXhat := make([]float64, c), make([]float64, c)
 	forEach(shape, x, func(i, lo, hi int) {
-		for j := lo; j < hi; j++ {
-			sumDy[i] += float64(dy[j])
-			sumDyXhat[i] += float64(dy[j]) * (float64(x[j]) - mean[i]) * inv[i]
+		m, iv := T(mean[i]), T(inv[i])
+		var sd, sdx T
+		if op.wrt != 1 {
+			for _, v := range dy[lo:hi] {
+				sd += v
+			}
 		}
+		if op.wrt != 2 {
+			for j := lo; j < hi; j++ {
+				sdx += dy[j] * (x[j] - m) * iv
+			}
+		}
+		sumDy[i] += float64(sd)
+		sumDyXhat[i] += float64(sdx)
 	})
 	switch op.wrt {
 	case 1:
@@ -184,17 +201,25 @@ func bnBackward[T float](op *bnGradOp, shape tensor.Shape, g, x, gamma, dy []T) 
 			g[i] = T(sumDy[i])
 		}
 	default:
-		m := float64(shape.TotalSize() / c)
-		forEach(shape, x, func(i, lo, hi int) {
-			k := float64(gamma[i]) * inv[i]
-			for j := lo; j < hi; j++ {
-				d := float64(dy[j])
-				if op.bn.training {
-					xhat := (float64(x[j]) - mean[i]) * inv[i]
-					d -= (sumDy[i] + xhat*sumDyXhat[i]) / m
-				}
-				g[j] = T(k * d)
-			}
-		})
+		bnGradInput(op.bn.training, shape, g, x, gamma, dy, mean, inv, sumDy, sumDyXhat)
 	}
+}
+
+// bnGradInput is dx = γ·inv·(dy - (Σdy + x̂·Σdy·x̂)/m) in training, γ·inv·dy otherwise.
+func bnGradInput[T float](training bool, shape tensor.Shape, g, x, gamma, dy []T, mean, inv, sumDy, sumDyXhat []float64) {
+	m := float64(shape.TotalSize() / shape[1])
+	forEach(shape, x, func(i, lo, hi int) {
+		k := gamma[i] * T(inv[i])
+		if !training {
+			for j := lo; j < hi; j++ {
+				g[j] = k * dy[j]
+			}
+			return
+		}
+		mu, iv := T(mean[i]), T(inv[i])
+		a, b := T(sumDy[i]/m), T(sumDyXhat[i]/m)
+		for j := lo; j < hi; j++ {
+			g[j] = k * (dy[j] - a - (x[j]-mu)*iv*b)
+		}
+	})
 }

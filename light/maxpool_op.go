@@ -37,24 +37,27 @@ func argmax[T float](p poolGeom, plane []T, oy, ox int) int {
 	return best
 }
 
-// eachWindow calls f with every plane's input and output offsets and each window's argmax.
-func eachWindow[T float](p poolGeom, x []T, f func(in, out, oy, ox, arg int)) {
+func maxPoolForward[T float](p poolGeom, y, x []T) {
 	for plane := 0; plane < p.n*p.c; plane++ {
-		in, out := plane*p.h*p.w, plane*p.oh*p.ow
+		in, out := x[plane*p.h*p.w:][:p.h*p.w], y[plane*p.oh*p.ow:][:p.oh*p.ow]
 		for oy := 0; oy < p.oh; oy++ {
 			for ox := 0; ox < p.ow; ox++ {
-				f(in, out, oy, ox, argmax(p, x[in:in+p.h*p.w], oy, ox))
+				out[oy*p.ow+ox] = in[argmax(p, in, oy, ox)]
 			}
 		}
 	}
 }
 
-func maxPoolForward[T float](p poolGeom, y, x []T) {
-	eachWindow(p, x, func(in, out, oy, ox, arg int) { y[out+oy*p.ow+ox] = x[in+arg] })
-}
-
 func maxPoolBackward[T float](p poolGeom, dx, x, dy []T) {
-	eachWindow(p, x, func(in, out, oy, ox, arg int) { dx[in+arg] += dy[out+oy*p.ow+ox] })
+	for plane := 0; plane < p.n*p.c; plane++ {
+		in, d := x[plane*p.h*p.w:][:p.h*p.w], dx[plane*p.h*p.w:][:p.h*p.w]
+		g := dy[plane*p.oh*p.ow:][:p.oh*p.ow]
+		for oy := 0; oy < p.oh; oy++ {
+			for ox := 0; ox < p.ow; ox++ {
+				d[argmax(p, in, oy, ox)] += g[oy*p.ow+ox]
+			}
+		}
+	}
 }
 
 // maxPoolOp is max pooling over windows of size×size every stride pixels, no padding.
