@@ -74,41 +74,47 @@ func channelStats[T float](op *bnOp, shape tensor.Shape, x []T, update bool) (me
 		}
 		return mean, inv
 	}
-	n, sp := shape[0], shape[1:].TotalSize()/c
-	m := float64(n * sp)
+	m := float64(shape.TotalSize() / c)
+	sum, sq := make([]float64, c), make([]float64, c)
+	forEach(shape, x, func(i, lo, hi int) {
+		var s T
+		for _, v := range x[lo:hi] {
+			s += v
+		}
+		sum[i] += float64(s)
+	})
+	forEach(shape, x, func(i, lo, hi int) {
+		mu := T(sum[i] / m)
+		var s T
+		for _, v := range x[lo:hi] {
+			s += (v - mu) * (v - mu)
+		}
+		sq[i] += float64(s)
+	})
 	for i := range c {
-		var sum, sq float64
-		for b := range n {
-			for _, v := range x[(b*c+i)*sp : (b*c+i+1)*sp] {
-				sum += float64(v)
-			}
-		}
-		mean[i] = sum / m
-		for b := range n {
-			for _, v := range x[(b*c+i)*sp : (b*c+i+1)*sp] {
-				d := float64(v) - mean[i]
-				sq += d * d
-			}
-		}
-		inv[i] = 1 / math.Sqrt(sq/m+op.eps)
+		mean[i], inv[i] = sum[i]/m, 1/math.Sqrt(sq[i]/m+op.eps)
 		if update {
 			rm[i] = op.momentum*rm[i] + (1-op.momentum)*mean[i]
-			rv[i] = op.momentum*rv[i] + (1-op.momentum)*sq/max(m-1, 1)
+			rv[i] = op.momentum*rv[i] + (1-op.momentum)*sq[i]/max(m-1, 1)
 		}
 	}
 	return mean, inv
 }
 
-// forEach calls f with each channel's slice of x and its channel index.
+// forEach calls f with each (image, channel) slice [lo, hi) of x and its channel, spreading
+// the channels over the cores; every call for one channel runs on the same goroutine, so f may
+// accumulate per channel without locks.
 func forEach[T float](shape tensor.Shape, x []T, f func(c int, lo, hi int)) {
 	n, c := shape[0], shape[1]
 	sp := shape[1:].TotalSize() / c
-	for b := range n {
-		for i := range c {
-			lo := (b*c + i) * sp
-			f(i, lo, lo+sp)
+	parallel(c, func(_, clo, chi int) {
+		for i := clo; i < chi; i++ {
+			for b := range n {
+				lo := (b*c + i) * sp
+				f(i, lo, lo+sp)
+			}
 		}
-	}
+	})
 }
 
 func bnForward[T float](op *bnOp, shape tensor.Shape, y, x, gamma, beta []T) {

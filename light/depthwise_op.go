@@ -54,14 +54,17 @@ func ceilDiv(a, b int) int {
 }
 
 // planes calls f for every (image, channel) pair with the offsets of its input and output
-// planes and its kernel.
+// planes and its kernel, spreading the channels over the cores (all calls for one channel run
+// on one goroutine, so f may accumulate into that channel's kernel gradient).
 func (g geom) planes(f func(in, out, ker int)) {
-	for n := 0; n < g.n; n++ {
-		for c := 0; c < g.c; c++ {
-			p := n*g.c + c
-			f(p*g.h*g.w, p*g.oh*g.ow, c*g.kh*g.kw)
+	parallel(g.c, func(_, lo, hi int) {
+		for c := lo; c < hi; c++ {
+			for n := 0; n < g.n; n++ {
+				p := n*g.c + c
+				f(p*g.h*g.w, p*g.oh*g.ow, c*g.kh*g.kw)
+			}
 		}
-	}
+	})
 }
 
 func depthwiseForward[T float](g geom, y, x, w []T) {

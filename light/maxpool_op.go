@@ -38,7 +38,11 @@ func argmax[T float](p poolGeom, plane []T, oy, ox int) int {
 }
 
 func maxPoolForward[T float](p poolGeom, y, x []T) {
-	for plane := 0; plane < p.n*p.c; plane++ {
+	parallel(p.n*p.c, func(_, lo, hi int) { maxPoolPlanes(p, y, x, lo, hi) })
+}
+
+func maxPoolPlanes[T float](p poolGeom, y, x []T, lo, hi int) {
+	for plane := lo; plane < hi; plane++ {
 		in, out := x[plane*p.h*p.w:][:p.h*p.w], y[plane*p.oh*p.ow:][:p.oh*p.ow]
 		for oy := 0; oy < p.oh; oy++ {
 			for ox := 0; ox < p.ow; ox++ {
@@ -49,7 +53,11 @@ func maxPoolForward[T float](p poolGeom, y, x []T) {
 }
 
 func maxPoolBackward[T float](p poolGeom, dx, x, dy []T) {
-	for plane := 0; plane < p.n*p.c; plane++ {
+	parallel(p.n*p.c, func(_, lo, hi int) { maxPoolGradPlanes(p, dx, x, dy, lo, hi) })
+}
+
+func maxPoolGradPlanes[T float](p poolGeom, dx, x, dy []T, lo, hi int) {
+	for plane := lo; plane < hi; plane++ {
 		in, d := x[plane*p.h*p.w:][:p.h*p.w], dx[plane*p.h*p.w:][:p.h*p.w]
 		g := dy[plane*p.oh*p.ow:][:p.oh*p.ow]
 		for oy := 0; oy < p.oh; oy++ {
