@@ -94,7 +94,7 @@ func (c *LightConvNodes) buildTwoStage(s *Scope, x *G.Node, filters int, set set
 	}
 	mid := int64(h.Shape()[1:].TotalSize())
 	if set.middle == ReLUActivation {
-		if h, err = G.Rectify(h); err != nil {
+		if h, err = relu(h); err != nil {
 			return err
 		}
 	}

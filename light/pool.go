@@ -54,7 +54,7 @@ func ReLU(s *Scope, x *G.Node) (out *G.Node, err error) {
 	if x == nil {
 		return nil, errors.New("input node is nil")
 	}
-	if out, err = G.Rectify(x); err != nil {
+	if out, err = relu(x); err != nil {
 		return nil, err
 	}
 	s.record(LayerInfo{Kind: "ReLU", OutShape: perImage(out.Shape()), FLOPs: int64(x.Shape()[1:].TotalSize())})

@@ -52,7 +52,7 @@ func randomize(n *G.Node, seed uint64) {
 	copy(values(n), randTensor(n.Shape(), seed).Data().([]float64))
 }
 
-func relu(v []float64) []float64 {
+func reluRef(v []float64) []float64 {
 	for i := range v {
 		v[i] = math.Max(v[i], 0)
 	}
@@ -157,7 +157,7 @@ func TestTwoStageConvValues(t *testing.T) {
 		got := runGraph(t, f.g, c.Out)[0]
 		h := refConv(values(f.x), xs, values(c.W1), c.W1.Shape(), values(c.B1), 1, 1)
 		if middle == ReLUActivation {
-			h = relu(h)
+			h = reluRef(h)
 		}
 		want := refConv(h, tensor.Shape{2, 2, 5, 5}, values(c.W2), c.W2.Shape(), values(c.B2), 1, 1)
 		assertClose(t, "TwoStage", got, want, 1e-12)

@@ -1,0 +1,101 @@
+package light
+
+import (
+	"fmt"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/pkg/errors"
+)
+
+// reluOp is max(x, 0) over a tensor of any shape, NaN passing through; its gradient is one op
+// (dy where x > 0), where Gorgonia's Rectify differentiates through a comparison and a product.
+type reluOp struct {
+	opBase
+	shape tensor.Shape
+}
+
+func (op *reluOp) Arity() int             { return 1 }
+func (op *reluOp) Type() hm.Type          { return fnType(op.shape.Dims(), op.shape.Dims()) }
+func (op *reluOp) String() string         { return fmt.Sprintf("lightzoo.ReLU%v", op.shape) }
+func (op *reluOp) Hashcode() uint32       { return hashOf(op) }
+func (op *reluOp) WriteHash(h hashWriter) { writeHash(h, op) }
+func (op *reluOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return op.shape.Clone(), nil
+}
+
+func (op *reluOp) Do(vals ...G.Value) (G.Value, error) {
+	in, err := denseArgs(op.String(), vals, 1)
+	if err != nil {
+		return nil, err
+	}
+	return run(op.shape, in,
+		func(y []float32, a ...[]float32) { reluForward(y, a[0]) },
+		func(y []float64, a ...[]float64) { reluForward(y, a[0]) })
+}
+
+func (op *reluOp) DiffWRT(int) []bool { return []bool{true} }
+
+func (op *reluOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	if len(inputs) != 1 {
+		return nil, errors.Errorf("%v: got %d inputs, expected 1", op, len(inputs))
+	}
+	dx, err := G.ApplyOp(&reluGradOp{shape: op.shape}, inputs[0], grad)
+	return G.Nodes{dx}, err
+}
+
+// reluGradOp passes dy where x > 0; inputs x and dy.
+type reluGradOp struct {
+	opBase
+	shape tensor.Shape
+}
+
+func (op *reluGradOp) Arity() int { return 2 }
+func (op *reluGradOp) Type() hm.Type {
+	d := op.shape.Dims()
+	return fnType(d, d, d)
+}
+func (op *reluGradOp) String() string         { return fmt.Sprintf("lightzoo.ReLUGrad%v", op.shape) }
+func (op *reluGradOp) Hashcode() uint32       { return hashOf(op) }
+func (op *reluGradOp) WriteHash(h hashWriter) { writeHash(h, op) }
+func (op *reluGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return op.shape.Clone(), nil
+}
+
+func (op *reluGradOp) Do(vals ...G.Value) (G.Value, error) {
+	in, err := denseArgs(op.String(), vals, 2)
+	if err != nil {
+		return nil, err
+	}
+	return run(op.shape, in,
+		func(dx []float32, a ...[]float32) { reluBackward(dx, a[0], a[1]) },
+		func(dx []float64, a ...[]float64) { reluBackward(dx, a[0], a[1]) })
+}
+
+func reluForward[T float](y, x []T) {
+	parallel(len(x), func(_, lo, hi int) {
+		for i, v := range x[lo:hi] {
+			if v < 0 {
+				v = 0
+			}
+			y[lo+i] = v
+		}
+	})
+}
+
+func reluBackward[T float](dx, x, dy []T) {
+	parallel(len(x), func(_, lo, hi int) {
+		for i, v := range x[lo:hi] {
+			if v > 0 {
+				dx[lo+i] = dy[lo+i]
+			}
+		}
+	})
+}
+
+// relu applies reluOp to x.
+func relu(x *G.Node) (*G.Node, error) {
+	return G.ApplyOp(&reluOp{shape: x.Shape().Clone()}, x)
+}
