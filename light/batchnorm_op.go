@@ -41,7 +41,7 @@ func (op *bnOp) Do(vals ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return run(in[0].Shape(), in,
+	return op.run(in[0].Shape(), in,
 		func(y []float32, a ...[]float32) { bnForward(op, in[0].Shape(), y, a[0], a[1], a[2]) },
 		func(y []float64, a ...[]float64) { bnForward(op, in[0].Shape(), y, a[0], a[1], a[2]) })
 }
@@ -168,7 +168,7 @@ func (op *bnGradOp) Do(vals ...G.Value) (G.Value, error) {
 		shape = in[0].Shape()
 	}
 	xs := in[0].Shape()
-	return run(shape, in,
+	return op.run(shape, in,
 		func(g []float32, a ...[]float32) { bnBackward(op, xs, g, a[0], a[1], a[2]) },
 		func(g []float64, a ...[]float64) { bnBackward(op, xs, g, a[0], a[1], a[2]) })
 }

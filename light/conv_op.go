@@ -222,7 +222,7 @@ func (op *convOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	shape, _ := op.InferShape()
 	g := op.g
-	return run(shape, in,
+	return op.run(shape, in,
 		func(y []float32, a ...[]float32) { convForward(g, y, a[0], a[1], biasOf(a)) },
 		func(y []float64, a ...[]float64) { convForward(g, y, a[0], a[1], biasOf(a)) })
 }
@@ -292,7 +292,7 @@ func (op *convGradOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	shape, _ := op.InferShape()
 	g, wrt := op.g, op.wrt
-	return run(shape, in,
+	return op.run(shape, in,
 		func(d []float32, a ...[]float32) { convGrad(g, wrt, d, a[0], a[1], a[2]) },
 		func(d []float64, a ...[]float64) { convGrad(g, wrt, d, a[0], a[1], a[2]) })
 }

@@ -125,7 +125,7 @@ func (op *depthwiseOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	shape, _ := op.InferShape()
 	g := op.g
-	return run(shape, in,
+	return op.run(shape, in,
 		func(y []float32, a ...[]float32) { depthwiseForward(g, y, a[0], a[1]) },
 		func(y []float64, a ...[]float64) { depthwiseForward(g, y, a[0], a[1]) })
 }
@@ -178,11 +178,11 @@ func (op *depthwiseGradOp) Do(vals ...G.Value) (G.Value, error) {
 	shape, _ := op.InferShape()
 	g := op.g
 	if op.wrt == 0 {
-		return run(shape, in,
+		return op.run(shape, in,
 			func(dx []float32, a ...[]float32) { depthwiseGradInput(g, dx, a[0], a[1]) },
 			func(dx []float64, a ...[]float64) { depthwiseGradInput(g, dx, a[0], a[1]) })
 	}
-	return run(shape, in,
+	return op.run(shape, in,
 		func(dw []float32, a ...[]float32) { depthwiseGradFilter(g, dw, a[0], a[1]) },
 		func(dw []float64, a ...[]float64) { depthwiseGradFilter(g, dw, a[0], a[1]) })
 }

@@ -90,7 +90,7 @@ func (op *maxPoolOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	shape, _ := op.InferShape()
 	p := op.p
-	return run(shape, in,
+	return op.run(shape, in,
 		func(y []float32, a ...[]float32) { maxPoolForward(p, y, a[0]) },
 		func(y []float64, a ...[]float64) { maxPoolForward(p, y, a[0]) })
 }
@@ -127,7 +127,7 @@ func (op *maxPoolGradOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	shape, _ := op.InferShape()
 	p := op.p
-	return run(shape, in,
+	return op.run(shape, in,
 		func(dx []float32, a ...[]float32) { maxPoolBackward(p, dx, a[0], a[1]) },
 		func(dx []float64, a ...[]float64) { maxPoolBackward(p, dx, a[0], a[1]) })
 }

@@ -15,9 +15,13 @@ import (
 // float is the element type of the custom ops' kernels.
 type float interface{ ~float32 | ~float64 }
 
-// opBase holds what lightzoo's Gorgonia ops have in common: they allocate their output, call
-// no external code and hash by their String, which names every setting that changes the result.
-type opBase struct{}
+// opBase holds what lightzoo's Gorgonia ops have in common: they call no external code, hash
+// by their String (which names every setting that changes the result) and reuse one output
+// tensor from run to run instead of allocating a new one each time (the allocations were most
+// of a training step's garbage). A run's outputs stay valid until the next run of the graph.
+type opBase struct {
+	out *tensor.Dense
+}
 
 func (opBase) ReturnsPtr() bool     { return false }
 func (opBase) CallsExtern() bool    { return false }
@@ -62,11 +66,11 @@ func denseArgs(op string, vals []G.Value, n int) ([]*tensor.Dense, error) {
 	return out, nil
 }
 
-// run allocates a tensor of shape and the inputs' dtype and fills it with kernel32 or
-// kernel64, which receive the output data followed by the inputs' data.
-func run(shape tensor.Shape, in []*tensor.Dense, kernel32 func(out []float32, in ...[]float32), kernel64 func(out []float64, in ...[]float64)) (G.Value, error) {
+// run fills a zeroed tensor of shape and the inputs' dtype with kernel32 or kernel64, which
+// receive the output data followed by the inputs' data.
+func (b *opBase) run(shape tensor.Shape, in []*tensor.Dense, kernel32 func(out []float32, in ...[]float32), kernel64 func(out []float64, in ...[]float64)) (G.Value, error) {
 	dt := in[0].Dtype()
-	out := tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
+	out := b.output(shape, dt)
 	switch dt {
 	case tensor.Float32:
 		kernel32(out.Data().([]float32), slices[float32](in)...)
@@ -84,4 +88,14 @@ func slices[T float](in []*tensor.Dense) [][]T {
 		out[i] = d.Data().([]T)
 	}
 	return out
+}
+
+// output returns the op's zeroed output tensor, allocating it on first use.
+func (b *opBase) output(shape tensor.Shape, dt tensor.Dtype) *tensor.Dense {
+	if b.out == nil || b.out.Dtype() != dt || !b.out.Shape().Eq(shape) {
+		b.out = tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
+		return b.out
+	}
+	b.out.Zero()
+	return b.out
 }

@@ -31,7 +31,7 @@ func (op *reluOp) Do(vals ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return run(op.shape, in,
+	return op.run(op.shape, in,
 		func(y []float32, a ...[]float32) { reluForward(y, a[0]) },
 		func(y []float64, a ...[]float64) { reluForward(y, a[0]) })
 }
@@ -69,7 +69,7 @@ func (op *reluGradOp) Do(vals ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return run(op.shape, in,
+	return op.run(op.shape, in,
 		func(dx []float32, a ...[]float32) { reluBackward(dx, a[0], a[1]) },
 		func(dx []float64, a ...[]float64) { reluBackward(dx, a[0], a[1]) })
 }
