@@ -354,3 +354,27 @@ func float32s(shape tensor.Shape, seed uint64) *tensor.Dense {
 	}
 	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(f))
 }
+
+func TestReLUGradientMask(t *testing.T) {
+	x := []float64{-2, -0.0, 0, 1e-310, 3, math.Inf(1), math.Inf(-1)}
+	dy := []float64{1, 2, 3, 4, 5, 6, 7}
+	dx := make([]float64, len(x))
+	reluGrad64(dx, x, dy)
+	assertClose(t, "dx64", dx, []float64{0, 0, 0, 4, 5, 6, 0}, 0)
+	x32, dy32, dx32 := make([]float32, len(x)), make([]float32, len(x)), make([]float32, len(x))
+	for i := range x {
+		x32[i], dy32[i] = float32(x[i]), float32(dy[i])
+	}
+	x32[3] = math.SmallestNonzeroFloat32
+	reluGrad32(dx32, x32, dy32)
+	for i, want := range []float32{0, 0, 0, 4, 5, 6, 0} {
+		if dx32[i] != want {
+			t.Errorf("dx32[%d] = %g, want %g", i, dx32[i], want)
+		}
+	}
+	y := make([]float64, len(x))
+	reluForward(y, []float64{-1, 2, math.NaN()})
+	if y[0] != 0 || y[1] != 2 || !math.IsNaN(y[2]) {
+		t.Errorf("forward %v", y[:3])
+	}
+}
