@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """The paper's networks in PyTorch, for comparing lightzoo's speed with PyTorch's on one CPU.
 
 Same architectures, variants and parameter counts as lightzoo's zoo (checked against
@@ -6,7 +6,10 @@ Same architectures, variants and parameter counts as lightzoo's zoo (checked aga
 backward and Adam, batch 64) and inference throughput (batch 128) on random images: the median
 of --reps timed repetitions after --warmup untimed ones.
 
-    python3 bench/pytorch_bench.py --threads 2 --params params.json > pytorch.json
+    go run ./examples/params -json > params.json
+    /usr/bin/python3 bench/pytorch_bench.py --threads 2 --params params.json > pytorch.json
+
+(/usr/bin/python3 is Debian's, with the package python3-torch.)
 """
 import argparse
 import json

@@ -356,7 +356,7 @@ func float32s(shape tensor.Shape, seed uint64) *tensor.Dense {
 }
 
 func TestReLUGradientMask(t *testing.T) {
-	x := []float64{-2, -0.0, 0, 1e-310, 3, math.Inf(1), math.Inf(-1)}
+	x := []float64{-2, math.Copysign(0, -1), 0, 1e-310, 3, math.Inf(1), math.Inf(-1)}
 	dy := []float64{1, 2, 3, 4, 5, 6, 7}
 	dx := make([]float64, len(x))
 	reluGrad64(dx, x, dy)

@@ -2,7 +2,6 @@ package train
 
 import (
 	"encoding/json"
-	"fmt"
 	"strconv"
 
 	"gorgonia.org/tensor"
@@ -193,5 +192,3 @@ func LoadModel(path string, batch int) (*zoo.Model, error) {
 	}
 	return m, nil
 }
-
-func describe(m *zoo.Model) string { return fmt.Sprintf("%s %v", m.Spec.Name, m.Variant) }

@@ -40,7 +40,7 @@ func main() {
 
 func run(checkpoint string, top int, invert bool, files []string) error {
 	if checkpoint == "" || len(files) == 0 {
-		return fmt.Errorf("usage: predict -checkpoint FILE IMAGE...")
+		return fmt.Errorf("usage: predict -checkpoint FILE IMAGE [IMAGE ...]")
 	}
 	m, err := train.LoadModel(checkpoint, 1)
 	if err != nil {
