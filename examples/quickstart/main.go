@@ -20,7 +20,8 @@ import (
 )
 
 func main() {
-	images := flag.Int("images", 12800, "training images (the first ones of MNIST's 60,000)")
+	images := flag.Int("images", 60000, "training images (the first ones of MNIST's 60,000); with far fewer than\n"+
+		"one epoch's 938 batches, BatchNorm's running statistics (momentum 0.99) still remember their start")
 	epochs := flag.Int("epochs", 1, "epochs")
 	rank := flag.Int("rank", 3, "rank of the light variant (the paper's k)")
 	dataDir := flag.String("data", "", "data directory (else $"+datasets.EnvVar+", the user cache, the Go module)")
