@@ -1,0 +1,66 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lightzoo/lightzoo/train"
+)
+
+func TestReportFromFinishedRuns(t *testing.T) {
+	jobs, err := plan("mnist,cifar10", "paper", "1,2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 2*(6+7) {
+		t.Fatalf("%d jobs, want 26", len(jobs))
+	}
+	runs, out := t.TempDir(), t.TempDir()
+	// Two seeds of MNIST Conv2D and one of CIFAR-10 light k=2 have finished.
+	for _, j := range jobs {
+		if !(j.spec.Name == "mnist" && j.row.Variant == "conv2d") && !(j.spec.Name == "cifar10" && j.row.Rank == 2 && j.seed == 1) {
+			continue
+		}
+		dir := filepath.Join(runs, j.name())
+		os.MkdirAll(dir, 0o755)
+		res := train.Result{Model: j.spec.Name, Variant: j.row.Variant, Rank: j.row.Rank, Protocol: j.protocol, Seed: j.seed,
+			Epochs: 10, Total: j.row.Total, TestAccuracy: 0.98 + float64(j.seed)/100, TestLoss: 0.05, TestImages: 1000}
+		data, _ := json.Marshal(res)
+		os.WriteFile(filepath.Join(dir, "result.json"), data, 0o644)
+	}
+	if err := writeReport(jobs, runs, out); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.Open(filepath.Join(out, "paper-tables.csv"))
+	records, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(records) != 4 {
+		t.Fatalf("%d CSV records, %v", len(records), err)
+	}
+	for _, col := range []string{"model", "variant", "rank", "protocol", "seed", "epochs", "total", "trainable", "test_accuracy",
+		"test_loss", "test_images", "seconds_per_epoch", "paper_accuracy", "paper_loss"} {
+		if !strings.Contains(strings.Join(records[0], ","), col) {
+			t.Errorf("CSV lacks column %s", col)
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "paper-tables.md"))
+	for _, want := range []string{"## mnist, paper protocol", "| conv2d | 0 | 2 | 18818 | 0.9950 ± 0.0071 | 0.9887 | +0.0063 |", "first 1000 of the 10,000"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "runs", "mnist-conv2d-paper-seed2", "result.json")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestPlanRejectsBadInput(t *testing.T) {
+	for _, args := range [][3]string{{"imagenet", "paper", "1"}, {"mnist", "fast", "1"}, {"mnist", "paper", "x"}} {
+		if _, err := plan(args[0], args[1], args[2]); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+}
