@@ -34,10 +34,11 @@ type row struct {
 	PaperLoss            float64 `json:"paper_loss"`
 }
 
-// writeReport gathers the finished runs of jobs and writes paper-tables.{csv,json,md} and a
-// copy of each run's result, metrics and command under out/runs/.
+// writeReport gathers the finished runs of jobs and writes paper-tables.{csv,json,md}, plots
+// under out/plots/, and a copy of each run's result, metrics and command under out/runs/.
 func writeReport(jobs []job, runs, out string) error {
 	var rows []row
+	curves := map[string][]curve{}
 	for _, j := range jobs {
 		dir := filepath.Join(runs, j.name())
 		data, err := os.ReadFile(filepath.Join(dir, "result.json"))
@@ -52,6 +53,7 @@ func writeReport(jobs []job, runs, out string) error {
 			Epochs: r.Epochs, Total: r.Total, Trainable: r.Trainable, TestAccuracy: r.TestAccuracy, TestLoss: r.TestLoss,
 			TestImages: r.TestImages, SecondsPerEpoch: r.SecondsPerEpoch, TrainImagesPerSecond: r.TrainImagesPerSecond,
 			FLOPs: r.FLOPs, PaperTotal: j.row.Total, PaperAccuracy: j.row.Accuracy, PaperLoss: j.row.Loss})
+		curves[r.Model] = append(curves[r.Model], curve{name: j.name(), history: r.History})
 		if err := keep(dir, filepath.Join(out, "runs", j.name())); err != nil {
 			return err
 		}
@@ -66,7 +68,10 @@ func writeReport(jobs []job, runs, out string) error {
 	if err := writeCSV(filepath.Join(out, "paper-tables.csv"), rows); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(out, "paper-tables.md"), []byte(markdown(rows)), 0o644)
+	if err := os.WriteFile(filepath.Join(out, "paper-tables.md"), []byte(markdown(rows)), 0o644); err != nil {
+		return err
+	}
+	return writePlots(rows, curves, filepath.Join(out, "plots"))
 }
 
 // keep copies a run's small files (not its checkpoints) into dst.

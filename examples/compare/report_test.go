@@ -28,7 +28,8 @@ func TestReportFromFinishedRuns(t *testing.T) {
 		dir := filepath.Join(runs, j.name())
 		os.MkdirAll(dir, 0o755)
 		res := train.Result{Model: j.spec.Name, Variant: j.row.Variant, Rank: j.row.Rank, Protocol: j.protocol, Seed: j.seed,
-			Epochs: 10, Total: j.row.Total, TestAccuracy: 0.98 + float64(j.seed)/100, TestLoss: 0.05, TestImages: 1000}
+			Epochs: 2, Total: j.row.Total, TestAccuracy: 0.98 + float64(j.seed)/100, TestLoss: 0.05, TestImages: 1000,
+			History: []train.EpochLog{{Epoch: 1, ValAccuracy: 0.9}, {Epoch: 2, ValAccuracy: 0.95}}}
 		data, _ := json.Marshal(res)
 		os.WriteFile(filepath.Join(dir, "result.json"), data, 0o644)
 	}
@@ -52,8 +53,10 @@ func TestReportFromFinishedRuns(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(out, "runs", "mnist-conv2d-paper-seed2", "result.json")); err != nil {
-		t.Error(err)
+	for _, f := range []string{"runs/mnist-conv2d-paper-seed2/result.json", "plots/mnist-accuracy.png", "plots/mnist-accuracy.svg", "plots/cifar10-curves.png"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
 	}
 }
 

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"image/color"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/lightzoo/lightzoo/train"
+)
+
+// curve is one run's validation accuracy per epoch.
+type curve struct {
+	name    string
+	history []train.EpochLog
+}
+
+// writePlots draws, per model, test accuracy against parameters (ours per protocol, and the
+// paper's) and the validation-accuracy curves of the runs, each as PNG and SVG.
+func writePlots(rows []row, curves map[string][]curve, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	byModel := map[string][]row{}
+	for _, r := range rows {
+		byModel[r.Model] = append(byModel[r.Model], r)
+	}
+	for model, rs := range byModel {
+		if err := save(accuracyPlot(model, rs), filepath.Join(dir, model+"-accuracy")); err != nil {
+			return err
+		}
+		if err := save(curvePlot(model, curves[model]), filepath.Join(dir, model+"-curves")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func accuracyPlot(model string, rows []row) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = model + ": test accuracy against parameters"
+	p.X.Label.Text = "total parameters"
+	p.Y.Label.Text = "test accuracy"
+	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{}
+	series := map[string]plotter.XYs{}
+	paper := map[int]float64{}
+	for _, r := range rows {
+		series["lightzoo, "+r.Protocol] = append(series["lightzoo, "+r.Protocol], plotter.XY{X: float64(r.Total), Y: r.TestAccuracy})
+		paper[r.PaperTotal] = r.PaperAccuracy
+	}
+	for total, acc := range paper {
+		series["paper"] = append(series["paper"], plotter.XY{X: float64(total), Y: acc})
+	}
+	names := make([]string, 0, len(series))
+	for n := range series {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for i, n := range names {
+		s, err := plotter.NewScatter(series[n])
+		if err != nil {
+			continue
+		}
+		s.GlyphStyle.Color = plotutil.Color(i)
+		s.GlyphStyle.Shape = plotutil.Shape(i)
+		s.GlyphStyle.Radius = vg.Points(4)
+		p.Add(s)
+		p.Legend.Add(n, s)
+	}
+	// Keep the glyphs at the extremes inside the frame.
+	p.X.Min, p.X.Max = p.X.Min/1.3, p.X.Max*1.3
+	pad := (p.Y.Max - p.Y.Min) * 0.08
+	p.Y.Min, p.Y.Max = p.Y.Min-pad, p.Y.Max+pad
+	p.Legend.Top, p.Legend.Left = false, false
+	return p
+}
+
+func curvePlot(model string, curves []curve) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = model + ": validation accuracy per epoch"
+	p.X.Label.Text = "epoch"
+	p.Y.Label.Text = "validation accuracy"
+	for i, c := range curves {
+		xy := make(plotter.XYs, len(c.history))
+		for j, h := range c.history {
+			xy[j] = plotter.XY{X: float64(h.Epoch), Y: h.ValAccuracy}
+		}
+		l, err := plotter.NewLine(xy)
+		if err != nil {
+			continue
+		}
+		l.Color = plotutil.Color(i)
+		l.Dashes = plotutil.Dashes(i / 7)
+		p.Add(l)
+		p.Legend.Add(c.name, l)
+	}
+	p.Legend.Top, p.Legend.Left = false, false
+	p.BackgroundColor = color.White
+	return p
+}
+
+func save(p *plot.Plot, base string) error {
+	for _, ext := range []string{".png", ".svg"} {
+		if err := p.Save(7*vg.Inch, 4.5*vg.Inch, base+ext); err != nil {
+			return fmt.Errorf("compare: plot %s: %v", base+ext, err)
+		}
+	}
+	return nil
+}
