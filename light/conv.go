@@ -82,12 +82,19 @@ func (c *LightConvNodes) buildTwoStage(s *Scope, x *G.Node, filters int, set set
 		return err
 	}
 	c.W1, c.W2 = w1.Node, w2.Node
-	if c.B1, err = s.newBias("b1", k); err != nil {
+	biasInit := func(n int) filler { return zeros }
+	if set.glorotBias {
+		biasInit = func(n int) filler { return glorotUniform(n, n) } // Keras' fans of a vector
+	}
+	b1, err := s.newParam("b1", []int{k}, biasInit(k), 0)
+	if err != nil {
 		return err
 	}
-	if c.B2, err = s.newBias("b2", filters); err != nil {
+	b2, err := s.newParam("b2", []int{filters}, biasInit(filters), 0)
+	if err != nil {
 		return err
 	}
+	c.B1, c.B2 = b1.Node, b2.Node
 	h, err := convolve(x, c.W1, c.B1, set.stride)
 	if err != nil {
 		return err

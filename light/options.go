@@ -53,6 +53,8 @@ type settings struct {
 	decay    float64
 	momentum float64
 	epsilon  float64
+	// glorotBias reproduces the reference code's bias initialization bug (see WithGlorotBiases).
+	glorotBias bool
 }
 
 // Option configures a layer.
@@ -85,6 +87,11 @@ func WithMiddle(a Activation) Option { return func(s *settings) { s.middle = a }
 // WithDecay records an L2 weight-decay coefficient on the layer's weights for the trainer
 // (default 1e-4 on LightConv2D factors, as in the reference code; 0 elsewhere).
 func WithDecay(l2 float64) Option { return func(s *settings) { s.decay = l2 } }
+
+// WithGlorotBiases(true) starts a two-stage LightConv2D's biases Glorot-uniform, as the
+// reference code does by mistake (it passed the bias regularizer where the initializer
+// belonged), instead of at zero. For reproducing the paper's numbers; off by default.
+func WithGlorotBiases(on bool) Option { return func(s *settings) { s.glorotBias = on } }
 
 // WithMomentum sets BatchNorm's running-statistics momentum (default 0.99, Keras).
 func WithMomentum(m float64) Option { return func(s *settings) { s.momentum = m } }

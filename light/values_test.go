@@ -378,3 +378,24 @@ func TestReLUGradientMask(t *testing.T) {
 		t.Errorf("forward %v", y[:3])
 	}
 }
+
+func TestGlorotBiasesOption(t *testing.T) {
+	f := newFixture(t, 1, 3, 5, 5)
+	c, err := LightConv2D(f.s.Sub("ref"), f.x, 8, 3, WithRank(3), WithGlorotBiases(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string]*G.Node{"b1": c.B1, "b2": c.B2} {
+		n := b.Shape()[0]
+		limit, nonzero := math.Sqrt(3/float64(n)), false
+		for _, v := range values(b) {
+			nonzero = nonzero || v != 0
+			if math.Abs(v) > limit {
+				t.Errorf("%s value %g outside ±%g", name, v, limit)
+			}
+		}
+		if !nonzero {
+			t.Errorf("%s is all zero", name)
+		}
+	}
+}

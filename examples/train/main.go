@@ -50,6 +50,7 @@ func run() error {
 	flag.IntVar(&cfg.Batch, "batch", 64, "training batch size")
 	flag.BoolVar(&cfg.Augment, "augment", false, "random crops and flips")
 	flag.BoolVar(&resume, "resume", false, "continue from the checkpoint in -out")
+	glorotBiases := flag.Bool("glorot-biases", false, "light: start LightConv2D biases Glorot-random, as the reference code does by mistake")
 	flag.BoolVar(&asJSON, "json", false, "print the final summary as one JSON object")
 	flag.Parse()
 	if variant == "light" && rank == 0 {
@@ -58,6 +59,10 @@ func run() error {
 	v, err := light.ParseVariant(variant, rank)
 	if err != nil {
 		return err
+	}
+	if l, ok := v.(light.Light); ok && *glorotBiases {
+		l.Options = []light.Option{light.WithGlorotBiases(true)}
+		v = l
 	}
 	cfg.Variant, cfg.Progress, cfg.Log = v, os.Stderr, os.Stderr
 	spec, err := zoo.Get(cfg.Model)
