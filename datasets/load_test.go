@@ -105,3 +105,15 @@ func TestUnknownName(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestMissingNamedDirectoryIsAnError(t *testing.T) {
+	isolate(t)
+	missing := filepath.Join(t.TempDir(), "typo")
+	if _, err := Load("mnist", Options{Dir: missing, NoDownload: true}); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("-data %s: %v", missing, err)
+	}
+	t.Setenv(EnvVar, missing)
+	if _, err := Load("mnist", Options{NoDownload: true}); err == nil || !strings.Contains(err.Error(), "$"+EnvVar) {
+		t.Fatalf("$%s=%s: %v", EnvVar, missing, err)
+	}
+}

@@ -45,6 +45,9 @@ func Load(name string, opts Options) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkNamedDirs(opts); err != nil {
+		return nil, err
+	}
 	var tried []string
 	for _, p := range places(in, opts) {
 		if !present(in, p.dir) {
@@ -94,6 +97,20 @@ func fetchHint(in info) string {
 		hint += ", or: apt-get install dataset-fashion-mnist"
 	}
 	return hint
+}
+
+// checkNamedDirs refuses a data directory the user named that does not exist: a typo there
+// must not send the search silently on to another copy.
+func checkNamedDirs(opts Options) error {
+	for what, dir := range map[string]string{"data directory": opts.Dir, "$" + EnvVar: os.Getenv(EnvVar)} {
+		if dir == "" {
+			continue
+		}
+		if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+			return errors.Errorf("datasets: %s %s does not exist or is not a folder; create it, fix the path, or leave it unset to search the default places", what, dir)
+		}
+	}
+	return nil
 }
 
 // places are the data directories to search, in order.
