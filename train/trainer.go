@@ -70,6 +70,18 @@ func (t *Trainer) Close() {
 func (t *Trainer) CheckpointPath() string { return filepath.Join(t.cfg.Out, "checkpoint.safetensors") }
 func (t *Trainer) BestPath() string       { return filepath.Join(t.cfg.Out, "best.safetensors") }
 
+// HasCheckpoint reports whether the run directory already holds a checkpoint.
+func (t *Trainer) HasCheckpoint() bool { return exists(t.CheckpointPath()) }
+
+// Start makes the run directory of a new run and records in command.txt the command that
+// started it, so that every result can say how it was made.
+func (t *Trainer) Start(command string) error {
+	if err := os.MkdirAll(t.cfg.Out, 0o755); err != nil {
+		return errors.Wrap(err, "train")
+	}
+	return writeFileAtomic(filepath.Join(t.cfg.Out, "command.txt"), []byte(command+"\n"))
+}
+
 // Resume loads the run directory's checkpoint, refusing one written with another protocol,
 // seed or batch size (which would not continue the same run).
 func (t *Trainer) Resume() error {

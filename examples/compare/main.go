@@ -131,22 +131,18 @@ func runJob(ctx context.Context, j job, dir string, d *datasets.Dataset, epochs 
 		return err
 	}
 	defer t.Close()
-	if exists(t.CheckpointPath()) {
-		if err := t.Resume(); err != nil {
-			return err
-		}
+	if t.HasCheckpoint() {
+		err = t.Resume()
 	} else {
 		cmd := fmt.Sprintf("go run ./examples/train -model %s -variant %s -rank %d -protocol %s -seed %d -out %s",
 			j.spec.Name, j.row.Variant, j.row.Rank, j.protocol, j.seed, dir)
 		if epochs != 0 {
 			cmd += fmt.Sprintf(" -epochs %d", epochs)
 		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dir, "command.txt"), []byte(cmd+"\n"), 0o644); err != nil {
-			return err
-		}
+		err = t.Start(cmd)
+	}
+	if err != nil {
+		return err
 	}
 	_, err = t.Fit(ctx, d)
 	return err

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -94,7 +93,7 @@ func run() error {
 
 // prepare resumes or refuses to overwrite an earlier run, and records the command.
 func prepare(t *train.Trainer, resume bool) error {
-	exists := fileExists(t.CheckpointPath())
+	exists := t.HasCheckpoint()
 	switch {
 	case resume && !exists:
 		return fmt.Errorf("train: -resume: no checkpoint at %s", t.CheckpointPath())
@@ -103,16 +102,7 @@ func prepare(t *train.Trainer, resume bool) error {
 	case exists:
 		return fmt.Errorf("train: %s already holds a run; pass -resume to continue it or choose another -out", t.Config().Out)
 	}
-	if err := os.MkdirAll(t.Config().Out, 0o755); err != nil {
-		return err
-	}
-	cmd := "go run ./examples/train " + strings.Join(os.Args[1:], " ") + "\n"
-	return os.WriteFile(filepath.Join(t.Config().Out, "command.txt"), []byte(cmd), 0o644)
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+	return t.Start("go run ./examples/train " + strings.Join(os.Args[1:], " "))
 }
 
 func report(r *train.Result, asJSON bool) error {
