@@ -32,6 +32,7 @@ type Result struct {
 	TrainImagesPerSecond float64    `json:"train_images_per_second"`
 	Test                 Metrics    `json:"test"`
 	History              []EpochLog `json:"history"`
+	Build                Build      `json:"build"`
 }
 
 // splits returns the training, validation and test sets of the protocol.
@@ -181,7 +182,7 @@ func (t *Trainer) finish(test *datasets.Set) (*Result, error) {
 	r := &Result{Model: t.spec.Name, Variant: m.Variant.Kind(), Rank: m.Variant.Rank(), Protocol: t.cfg.Protocol,
 		Seed: t.cfg.Seed, Epochs: len(t.state.History), StoppedEarly: t.state.Stopped, Trainable: m.Trainable(),
 		Total: m.Total(), FLOPs: m.FLOPs(), TestAccuracy: tm.Accuracy, TestLoss: tm.Loss, TestImages: tm.Images,
-		Test: tm, History: t.state.History}
+		Test: tm, History: t.state.History, Build: currentBuild()}
 	var secs float64
 	var seen int
 	for _, h := range r.History {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -84,6 +85,9 @@ func TestLossFallsOnDataItCanFit(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(cfg.Out, name)); err != nil {
 			t.Error(err)
 		}
+	}
+	if res.Build.Go != runtime.Version() || res.Build.Procs < 1 {
+		t.Errorf("result records build %+v", res.Build)
 	}
 }
 

@@ -5,6 +5,8 @@
 // from their checkpoint, so a sweep can span several sittings.
 //
 //	go run ./examples/compare -models mnist -protocols paper,clean -seeds 42
+//
+// Built with go build -buildvcs=true, each result.json records the commit that made it.
 package main
 
 import (
