@@ -80,3 +80,33 @@ func BenchmarkBatchNorm_16_14x14(b *testing.B) {
 func BenchmarkMaxPool_16_28x28(b *testing.B) {
 	benchLayer(b, tensor.Shape{64, 16, 28, 28}, func(s *Scope, x *G.Node) (*G.Node, error) { return MaxPool(s, x, 2, 2) })
 }
+
+// The three per-image kernels of a convolution (forward, input gradient, kernel gradient)
+// without the graph, on a batch of 64.
+func BenchmarkConvKernels(b *testing.B) {
+	for _, tc := range []struct {
+		name               string
+		c, h, cout, k, str int
+	}{{"16to16_28x28", 16, 28, 16, 3, 1}, {"64to128_16x16", 64, 16, 128, 3, 1}} {
+		g := convGeom{geom: newGeom(tensor.Shape{64, tc.c, tc.h, tc.h}, tc.k, tc.k, tc.str), cout: tc.cout}
+		x := narrow(randTensor(tensor.Shape{64, tc.c, tc.h, tc.h}, 1).Data().([]float64))
+		w := narrow(randTensor(tensor.Shape{tc.cout, g.patch()}, 2).Data().([]float64))
+		dy := narrow(randTensor(tensor.Shape{64, tc.cout, g.pixels()}, 3).Data().([]float64))
+		y, dx, dw := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
+		for _, k := range []struct {
+			name string
+			f    func()
+		}{
+			{"forward", func() { convForward(g, y, x, w, nil) }},
+			{"dx", func() { convGradInput(g, dx, w, dy) }},
+			{"dw", func() { convGradKernel(g, dw, x, dy) }},
+		} {
+			b.Run(tc.name+"/"+k.name, func(b *testing.B) {
+				for b.Loop() {
+					k.f()
+				}
+				b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "images/s")
+			})
+		}
+	}
+}

@@ -347,11 +347,7 @@ func TestConvOpEqualsGorgoniaConv2d(t *testing.T) {
 }
 
 func float32s(shape tensor.Shape, seed uint64) *tensor.Dense {
-	d := randTensor(shape, seed).Data().([]float64)
-	f := make([]float32, len(d))
-	for i, v := range d {
-		f[i] = float32(v)
-	}
+	f := narrow(randTensor(shape, seed).Data().([]float64))
 	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(f))
 }
 
@@ -398,4 +394,49 @@ func TestGlorotBiasesOption(t *testing.T) {
 			t.Errorf("%s is all zero", name)
 		}
 	}
+}
+
+// The float32 convolution kernels (lightzoo's sgemm) agree with the float64 ones (gonum's
+// BLAS, whose gradients TestGradients checks) on shapes larger than one register tile.
+func TestConvKernelsFloat32MatchFloat64(t *testing.T) {
+	for _, tc := range []struct{ n, c, h, w, cout, k, stride int }{
+		{3, 5, 14, 13, 20, 3, 1}, {2, 16, 8, 8, 7, 3, 2}, {2, 3, 9, 9, 33, 1, 1},
+	} {
+		g := convGeom{geom: newGeom(tensor.Shape{tc.n, tc.c, tc.h, tc.w}, tc.k, tc.k, tc.stride), cout: tc.cout}
+		x := randTensor(tensor.Shape{tc.n, tc.c, tc.h, tc.w}, 1).Data().([]float64)
+		w := randTensor(tensor.Shape{tc.cout, g.patch()}, 2).Data().([]float64)
+		dy := randTensor(tensor.Shape{tc.n, tc.cout, g.pixels()}, 3).Data().([]float64)
+		y64, dx64, dw64 := make([]float64, len(dy)), make([]float64, len(x)), make([]float64, len(w))
+		convForward(g, y64, x, w, nil)
+		convGradInput(g, dx64, w, dy)
+		convGradKernel(g, dw64, x, dy)
+		x32, w32, dy32 := narrow(x), narrow(w), narrow(dy)
+		y32, dx32, dw32 := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
+		convForward(g, y32, x32, w32, nil)
+		convGradInput(g, dx32, w32, dy32)
+		convGradKernel(g, dw32, x32, dy32)
+		for name, pair := range map[string][2][]float64{"y": {y64, widen(y32)}, "dx": {dx64, widen(dx32)}, "dw": {dw64, widen(dw32)}} {
+			for i := range pair[0] {
+				if math.Abs(pair[0][i]-pair[1][i]) > 1e-4*(1+math.Abs(pair[0][i])) {
+					t.Fatalf("%+v %s[%d]: float32 %g, float64 %g", tc, name, i, pair[1][i], pair[0][i])
+				}
+			}
+		}
+	}
+}
+
+func narrow(x []float64) []float32 {
+	out := make([]float32, len(x))
+	for i, v := range x {
+		out[i] = float32(v)
+	}
+	return out
+}
+
+func widen(x []float32) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		out[i] = float64(v)
+	}
+	return out
 }

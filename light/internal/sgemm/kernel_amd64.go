@@ -1,0 +1,83 @@
+//go:build !purego
+
+package sgemm
+
+import "golang.org/x/sys/cpu"
+
+// Accelerated says whether Gemm runs the AVX2/FMA kernel.
+var Accelerated = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+//go:noescape
+func kernelAVX2(kb int, a, b, c *float32, ldb, ldc int)
+
+func kernel(kb int, a, b []float32, ldb int, c []float32, ldc int) {
+	if !Accelerated {
+		kernelGo(kb, a, b, ldb, c, ldc)
+		return
+	}
+	_ = a[kb*mr-1] // bounds the assembly's reads and writes
+	_ = b[(kb-1)*ldb+nr-1]
+	_ = c[(mr-1)*ldc+nr-1]
+	kernelAVX2(kb, &a[0], &b[0], &c[0], ldb, ldc)
+}
+
+//go:noescape
+func dotAVX2(steps int, a *float32, lda int, b *float32, ldb int, out *[12][8]float32)
+
+// direct multiplies without packing where a kernel exists for the layout and reports
+// whether it did: C += A·Bᵀ with few rows in A, the kernel gradient's layout (dy·colsᵀ),
+// where packing Bᵀ costs as much as the multiply.
+func direct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
+	if !Accelerated || transA || !transB || k < 8 || m > 32 {
+		return false
+	}
+	gemmNT(m, n, k, a, lda, b, ldb, c, ldc)
+	return true
+}
+
+// gemmNT computes C += A·Bᵀ for A (m x k) and B (n x k), both contiguous along k, in tiles
+// of 4 rows of A by 3 rows of B whose dot products run 8 lanes wide. Partial tiles read
+// zero-padded copies of their rows.
+func gemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	steps := k / 8
+	var out [12][8]float32
+	var padA, padB []float32
+	if m%4 != 0 {
+		padA = make([]float32, 4*k)
+	}
+	if n%3 != 0 {
+		padB = make([]float32, 3*k)
+	}
+	for j := 0; j < n; j += 3 {
+		bt, ldbt := rowsTile(b, ldb, j, n, 3, k, padB)
+		for i := 0; i < m; i += 4 {
+			at, ldat := rowsTile(a, lda, i, m, 4, k, padA)
+			dotAVX2(steps, &at[0], ldat, &bt[0], ldbt, &out)
+			for t, lanes := range out {
+				r, s := t/3, t%3
+				if i+r >= m || j+s >= n {
+					continue
+				}
+				sum := dot(at[r*ldat+8*steps:r*ldat+k], bt[s*ldbt+8*steps:])
+				for _, v := range lanes {
+					sum += v
+				}
+				c[(i+r)*ldc+j+s] += sum
+			}
+		}
+	}
+}
+
+// rowsTile returns rows r0..r0+rows-1 of x (ld apart, k long) and their distance: in place
+// when all exist, else copied into pad with zero rows after the last.
+func rowsTile(x []float32, ld, r0, n, rows, k int, pad []float32) ([]float32, int) {
+	if r0+rows <= n {
+		_ = x[(r0+rows-1)*ld+k-1] // bounds the assembly's reads
+		return x[r0*ld:], ld
+	}
+	clear(pad[:rows*k])
+	for r := r0; r < n; r++ {
+		copy(pad[(r-r0)*k:(r-r0+1)*k], x[r*ld:])
+	}
+	return pad, k
+}

@@ -1,0 +1,12 @@
+//go:build !amd64 || purego
+
+package sgemm
+
+// Accelerated says whether Gemm runs the AVX2/FMA kernel.
+var Accelerated = false
+
+func kernel(kb int, a, b []float32, ldb int, c []float32, ldc int) { kernelGo(kb, a, b, ldb, c, ldc) }
+
+func direct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
+	return false
+}
