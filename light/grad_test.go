@@ -30,6 +30,10 @@ func TestGradients(t *testing.T) {
 			c, err := Conv2D(s, x, 3, 5, WithBias(false))
 			return out(c, err, func() *G.Node { return c.Out })
 		}},
+		{"Conv2D/1x1", []int{2, 3, 4, 5}, func(s *Scope, x *G.Node) (*G.Node, error) {
+			c, err := Conv2D(s, x, 2, 1)
+			return out(c, err, func() *G.Node { return c.Out })
+		}},
 		{"LightConv2D/twostage", []int{2, 2, 5, 5}, lightConv(WithRank(2))},
 		{"LightConv2D/linear", []int{2, 2, 5, 5}, lightConv(WithRank(2), WithMiddle(Linear))},
 		{"LightConv2D/lowrank-factors", []int{2, 2, 5, 5}, lightConv(WithRank(2), WithForm(LowRank), WithOrder(FactorsFirst))},

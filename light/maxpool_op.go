@@ -42,6 +42,10 @@ func maxPoolForward[T float](p poolGeom, y, x []T) {
 }
 
 func maxPoolPlanes[T float](p poolGeom, y, x []T, lo, hi int) {
+	if p.size == 2 && p.stride == 2 {
+		maxPool2Planes(p, y, x, lo, hi)
+		return
+	}
 	for plane := lo; plane < hi; plane++ {
 		in, out := x[plane*p.h*p.w:][:p.h*p.w], y[plane*p.oh*p.ow:][:p.oh*p.ow]
 		for oy := 0; oy < p.oh; oy++ {
@@ -57,6 +61,10 @@ func maxPoolBackward[T float](p poolGeom, dx, x, dy []T) {
 }
 
 func maxPoolGradPlanes[T float](p poolGeom, dx, x, dy []T, lo, hi int) {
+	if p.size == 2 && p.stride == 2 {
+		maxPool2GradPlanes(p, dx, x, dy, lo, hi)
+		return
+	}
 	for plane := lo; plane < hi; plane++ {
 		in, d := x[plane*p.h*p.w:][:p.h*p.w], dx[plane*p.h*p.w:][:p.h*p.w]
 		g := dy[plane*p.oh*p.ow:][:p.oh*p.ow]
@@ -66,6 +74,58 @@ func maxPoolGradPlanes[T float](p poolGeom, dx, x, dy []T, lo, hi int) {
 			}
 		}
 	}
+}
+
+// maxPool2Planes is maxPoolPlanes for the usual 2x2 windows with stride 2, without branches
+// (Go's max propagates NaN).
+func maxPool2Planes[T float](p poolGeom, y, x []T, lo, hi int) {
+	for plane := lo; plane < hi; plane++ {
+		in, out := x[plane*p.h*p.w:][:p.h*p.w], y[plane*p.oh*p.ow:][:p.oh*p.ow]
+		for oy := 0; oy < p.oh; oy++ {
+			r0, r1 := in[2*oy*p.w:][:2*p.ow], in[(2*oy+1)*p.w:][:2*p.ow]
+			row := out[oy*p.ow : (oy+1)*p.ow]
+			for ox := range row {
+				row[ox] = max(r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1])
+			}
+		}
+	}
+}
+
+// maxPool2GradPlanes is maxPoolGradPlanes for 2x2 windows with stride 2: it finds the first
+// input equal to the window's max with conditional moves instead of unpredictable branches.
+func maxPool2GradPlanes[T float](p poolGeom, dx, x, dy []T, lo, hi int) {
+	for plane := lo; plane < hi; plane++ {
+		in, d := x[plane*p.h*p.w:][:p.h*p.w], dx[plane*p.h*p.w:][:p.h*p.w]
+		g := dy[plane*p.oh*p.ow:][:p.oh*p.ow]
+		for oy := 0; oy < p.oh; oy++ {
+			for ox := 0; ox < p.ow; ox++ {
+				i := 2*oy*p.w + 2*ox
+				a, b, c, e := in[i], in[i+1], in[i+p.w], in[i+p.w+1]
+				m := max(a, b, c, e)
+				if m != m {
+					i = argmax(p, in, oy, ox)
+				} else {
+					i = firstEqual(m, a, b, c, i, p.w)
+				}
+				d[i] += g[oy*p.ow+ox]
+			}
+		}
+	}
+}
+
+// firstEqual is the offset of the first of a, b, c (at i, i+1, i+w) equal to m, else i+w+1.
+func firstEqual[T float](m, a, b, c T, i, w int) int {
+	j := i + w + 1
+	if c == m {
+		j = i + w
+	}
+	if b == m {
+		j = i + 1
+	}
+	if a == m {
+		j = i
+	}
+	return j
 }
 
 // maxPoolOp is max pooling over windows of size×size every stride pixels, no padding.

@@ -2,6 +2,7 @@ package light
 
 import (
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -400,7 +401,7 @@ func TestGlorotBiasesOption(t *testing.T) {
 // BLAS, whose gradients TestGradients checks) on shapes larger than one register tile.
 func TestConvKernelsFloat32MatchFloat64(t *testing.T) {
 	for _, tc := range []struct{ n, c, h, w, cout, k, stride int }{
-		{3, 5, 14, 13, 20, 3, 1}, {2, 16, 8, 8, 7, 3, 2}, {2, 3, 9, 9, 33, 1, 1},
+		{3, 5, 14, 13, 20, 3, 1}, {2, 16, 8, 8, 7, 3, 2}, {2, 3, 9, 9, 33, 1, 1}, {2, 8, 10, 9, 6, 3, 1},
 	} {
 		g := convGeom{geom: newGeom(tensor.Shape{tc.n, tc.c, tc.h, tc.w}, tc.k, tc.k, tc.stride), cout: tc.cout}
 		x := randTensor(tensor.Shape{tc.n, tc.c, tc.h, tc.w}, 1).Data().([]float64)
@@ -439,4 +440,38 @@ func widen(x []float32) []float64 {
 		out[i] = float64(v)
 	}
 	return out
+}
+
+// The 2x2 fast path of max pooling gives the general path's values and gradients, ties and
+// NaNs included.
+func TestMaxPool2MatchesGeneral(t *testing.T) {
+	p := poolGeom{n: 1, c: 2, h: 6, w: 7, size: 2, stride: 2, oh: 3, ow: 3}
+	r := rand.New(rand.NewPCG(1, 2))
+	pick := []float64{math.NaN(), 1, 2, 2, -1, math.Inf(1)}
+	x, dy := make([]float64, p.c*p.h*p.w), make([]float64, p.c*p.oh*p.ow)
+	for i := range dy {
+		dy[i] = float64(i + 1)
+	}
+	for trial := 0; trial < 500; trial++ {
+		for i := range x {
+			x[i] = pick[r.IntN(len(pick))]
+		}
+		y, dx := make([]float64, len(dy)), make([]float64, len(x))
+		maxPool2Planes(p, y, x, 0, p.c)
+		maxPool2GradPlanes(p, dx, x, dy, 0, p.c)
+		for plane := 0; plane < p.c; plane++ {
+			for oy := 0; oy < p.oh; oy++ {
+				for ox := 0; ox < p.ow; ox++ {
+					o, in := plane*p.oh*p.ow+oy*p.ow+ox, x[plane*p.h*p.w:]
+					i := argmax(p, in, oy, ox)
+					if want := in[i]; math.Float64bits(y[o]) != math.Float64bits(want) && !(math.IsNaN(y[o]) && math.IsNaN(want)) {
+						t.Fatalf("window %d of %v: max %g, want %g", o, x, y[o], want)
+					}
+					if got := dx[plane*p.h*p.w+i]; got != dy[o] {
+						t.Fatalf("window %d of %v: gradient went elsewhere than offset %d", o, x, i)
+					}
+				}
+			}
+		}
+	}
 }

@@ -41,9 +41,10 @@ func direct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32,
 func gemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	steps := k / 8
 	var out [12][8]float32
-	var padA, padB []float32
+	var lastA, padB []float32 // zero-padded copies of a partial tile's rows
 	if m%4 != 0 {
-		padA = make([]float32, 4*k)
+		lastA = make([]float32, 4*k)
+		rowsTile(a, lda, m/4*4, m, 4, k, lastA)
 	}
 	if n%3 != 0 {
 		padB = make([]float32, 3*k)
@@ -51,7 +52,10 @@ func gemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32
 	for j := 0; j < n; j += 3 {
 		bt, ldbt := rowsTile(b, ldb, j, n, 3, k, padB)
 		for i := 0; i < m; i += 4 {
-			at, ldat := rowsTile(a, lda, i, m, 4, k, padA)
+			at, ldat := lastA, k
+			if i+4 <= m {
+				at, ldat = rowsTile(a, lda, i, m, 4, k, nil)
+			}
 			dotAVX2(steps, &at[0], ldat, &bt[0], ldbt, &out)
 			for t, lanes := range out {
 				r, s := t/3, t%3
