@@ -20,6 +20,7 @@ type net struct {
 	x, y   *tensor.Dense // input images and one-hot labels, refilled every batch
 	labels []int
 	ce     *G.Node // mean cross-entropy (training nets only)
+	loss   *G.Node // ce plus the L2 penalties
 	grads  G.Nodes
 	vm     G.VM
 }
@@ -51,8 +52,18 @@ func buildNet(spec zoo.Spec, v light.Variant, batch int, seed uint64, share *net
 			return nil, errors.Wrapf(err, "train: loss of %s %v", spec.Name, v)
 		}
 	}
-	n.vm = G.NewTapeMachine(m.Graph)
+	n.vm = G.NewTapeMachine(n.step())
 	return n, nil
+}
+
+// step is the part of the graph that one run needs: for training, what the loss and the
+// gradients depend on. Gorgonia differentiates every input of an op, so the full graph also
+// holds the gradient with respect to the images, which nothing reads.
+func (n *net) step() *G.ExprGraph {
+	if n.loss == nil {
+		return n.model.Graph
+	}
+	return n.model.Graph.ExactSubgraphRoots(append(G.Nodes{n.loss}, n.grads...)...)
 }
 
 // addLoss adds mean cross-entropy through LogSoftMax, the L2 penalties, and the gradients.
@@ -88,6 +99,7 @@ func (n *net) addLoss(classes int, l2 float64) error {
 			return err
 		}
 	}
+	n.loss = loss
 	n.grads, err = G.Grad(loss, n.model.Learnables()...)
 	return err
 }

@@ -10,10 +10,12 @@ import (
 	"strings"
 	"testing"
 
+	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
 	"github.com/lightzoo/lightzoo/datasets"
 	"github.com/lightzoo/lightzoo/light"
+	"github.com/lightzoo/lightzoo/zoo"
 )
 
 // tinyData is an MNIST-shaped data set whose class is a bright square's position.
@@ -296,4 +298,41 @@ func TestConfigErrors(t *testing.T) {
 			t.Errorf("%+v: got %v, want %q", tc.cfg, err, tc.want)
 		}
 	}
+}
+
+// The training step runs the convolutions' input gradients for every layer but the first:
+// nothing needs the gradient with respect to the images.
+func TestStepSkipsTheImageGradient(t *testing.T) {
+	spec, err := zoo.Get("mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := buildNet(spec, light.Regular{}, 2, 1, nil, true, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(g *G.ExprGraph) (convs, inputGrads int) {
+		for _, nd := range g.AllNodes() {
+			if nd.Op() == nil {
+				continue
+			}
+			s := nd.Op().String()
+			convs += btoi(strings.HasPrefix(s, "lightzoo.Conv("))
+			inputGrads += btoi(strings.HasPrefix(s, "lightzoo.ConvGrad0("))
+		}
+		return convs, inputGrads
+	}
+	if convs, grads := count(n.model.Graph); grads != convs {
+		t.Fatalf("full graph: %d convolutions, %d input gradients; the test assumes Gorgonia adds all", convs, grads)
+	}
+	if convs, grads := count(n.step()); grads != convs-1 {
+		t.Errorf("training step: %d convolutions, %d input gradients, want %d", convs, grads, convs-1)
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
