@@ -41,7 +41,7 @@ func (op *bnOp) Do(vals ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return op.run(in[0].Shape(), in,
+	return op.runOver(in[0].Shape(), in,
 		func(y []float32, a ...[]float32) { bnForward(op, in[0].Shape(), y, a[0], a[1], a[2]) },
 		func(y []float64, a ...[]float64) { bnForward(op, in[0].Shape(), y, a[0], a[1], a[2]) })
 }

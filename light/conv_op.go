@@ -149,14 +149,14 @@ func (g convGeom) cols() int {
 	return g.patch() * g.pixels()
 }
 
-// convForward writes the convolution into y, which must be zero.
+// convForward writes the convolution into y.
 func convForward[T float](g convGeom, y, x, w, b []T) {
 	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
 	parallel(g.n, func(_, lo, hi int) {
 		cols := make([]T, g.cols())
 		for i := lo; i < hi; i++ {
 			yi := y[i*out : (i+1)*out]
-			gemm(false, false, g.cout, p, k, w, k, unfold(g, x[i*in:(i+1)*in], cols), p, 1, yi, p)
+			gemm(false, false, g.cout, p, k, w, k, unfold(g, x[i*in:(i+1)*in], cols), p, 0, yi, p)
 			if b != nil {
 				for o := 0; o < g.cout; o++ {
 					for j := range yi[o*p : (o+1)*p] {
@@ -270,7 +270,7 @@ func (op *convOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	shape, _ := op.InferShape()
 	g := op.g
-	return op.run(shape, in,
+	return op.runOver(shape, in,
 		func(y []float32, a ...[]float32) { convForward(g, y, a[0], a[1], biasOf(a)) },
 		func(y []float64, a ...[]float64) { convForward(g, y, a[0], a[1], biasOf(a)) })
 }

@@ -150,7 +150,7 @@ func (op *maxPoolOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	shape, _ := op.InferShape()
 	p := op.p
-	return op.run(shape, in,
+	return op.runOver(shape, in,
 		func(y []float32, a ...[]float32) { maxPoolForward(p, y, a[0]) },
 		func(y []float64, a ...[]float64) { maxPoolForward(p, y, a[0]) })
 }

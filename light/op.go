@@ -66,11 +66,25 @@ func denseArgs(op string, vals []G.Value, n int) ([]*tensor.Dense, error) {
 	return out, nil
 }
 
-// run fills a zeroed tensor of shape and the inputs' dtype with kernel32 or kernel64, which
-// receive the output data followed by the inputs' data.
-func (b *opBase) run(shape tensor.Shape, in []*tensor.Dense, kernel32 func(out []float32, in ...[]float32), kernel64 func(out []float64, in ...[]float64)) (G.Value, error) {
-	dt := in[0].Dtype()
-	out := b.output(shape, dt)
+type (
+	kernel32 = func(out []float32, in ...[]float32)
+	kernel64 = func(out []float64, in ...[]float64)
+)
+
+// run fills a zeroed tensor of shape and the inputs' dtype with k32 or k64, which receive
+// the output data followed by the inputs' data.
+func (b *opBase) run(shape tensor.Shape, in []*tensor.Dense, k32 kernel32, k64 kernel64) (G.Value, error) {
+	return b.fill(b.output(shape, in[0].Dtype(), true), in, k32, k64)
+}
+
+// runOver is run for kernels that write every output element: the output is not zeroed
+// first (it holds the previous run's values).
+func (b *opBase) runOver(shape tensor.Shape, in []*tensor.Dense, k32 kernel32, k64 kernel64) (G.Value, error) {
+	return b.fill(b.output(shape, in[0].Dtype(), false), in, k32, k64)
+}
+
+func (b *opBase) fill(out *tensor.Dense, in []*tensor.Dense, kernel32 kernel32, kernel64 kernel64) (G.Value, error) {
+	dt := out.Dtype()
 	switch dt {
 	case tensor.Float32:
 		kernel32(out.Data().([]float32), slices[float32](in)...)
@@ -90,12 +104,14 @@ func slices[T float](in []*tensor.Dense) [][]T {
 	return out
 }
 
-// output returns the op's zeroed output tensor, allocating it on first use.
-func (b *opBase) output(shape tensor.Shape, dt tensor.Dtype) *tensor.Dense {
+// output returns the op's output tensor, allocating it on first use, zeroed if zero is set.
+func (b *opBase) output(shape tensor.Shape, dt tensor.Dtype, zero bool) *tensor.Dense {
 	if b.out == nil || b.out.Dtype() != dt || !b.out.Shape().Eq(shape) {
 		b.out = tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
 		return b.out
 	}
-	b.out.Zero()
+	if zero {
+		b.out.Zero()
+	}
 	return b.out
 }

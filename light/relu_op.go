@@ -32,7 +32,7 @@ func (op *reluOp) Do(vals ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return op.run(op.shape, in,
+	return op.runOver(op.shape, in,
 		func(y []float32, a ...[]float32) { reluForward(y, a[0]) },
 		func(y []float64, a ...[]float64) { reluForward(y, a[0]) })
 }
@@ -70,7 +70,7 @@ func (op *reluGradOp) Do(vals ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return op.run(op.shape, in,
+	return op.runOver(op.shape, in,
 		func(dx []float32, a ...[]float32) {
 			parallel(len(dx), func(_, lo, hi int) { reluGrad32(dx[lo:hi], a[0][lo:hi], a[1][lo:hi]) })
 		},

@@ -475,3 +475,112 @@ func TestMaxPool2MatchesGeneral(t *testing.T) {
 		}
 	}
 }
+
+// poison fills the output an op reuses between runs with NaN.
+func (b *opBase) poison() {
+	if b.out == nil {
+		return
+	}
+	switch d := b.out.Data().(type) {
+	case []float32:
+		for i := range d {
+			d[i] = float32(math.NaN())
+		}
+	case []float64:
+		for i := range d {
+			d[i] = math.NaN()
+		}
+	}
+}
+
+// Ops that skip zeroing their reused output write every element of it: a second run over
+// outputs filled with NaN gives the first run's values, gradients included.
+func TestReusedOutputsAreOverwritten(t *testing.T) {
+	g := G.NewGraph()
+	s, err := NewScope(g, tensor.Float32, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xs := tensor.Shape{3, 4, 9, 9}
+	x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(xs...), G.WithName("x"), G.WithValue(float32s(xs, 1)))
+	y, err := chain(s, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, err := G.Sum(y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grads, err := G.Grad(loss, append(s.Learnables(), x)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := G.NewTapeMachine(g)
+	defer m.Close()
+	nodes := append(G.Nodes{y}, grads...)
+	var first [][]float32
+	for run := 0; run < 2; run++ {
+		m.Reset()
+		if err := m.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		for i, n := range nodes {
+			v := n.Value().Data().([]float32)
+			if run == 0 {
+				first = append(first, append([]float32(nil), v...))
+				continue
+			}
+			for j := range v {
+				if math.Float32bits(v[j]) != math.Float32bits(first[i][j]) {
+					t.Fatalf("%v[%d]: %g after reuse, %g before", n, j, v[j], first[i][j])
+				}
+			}
+		}
+		for _, n := range g.AllNodes() {
+			if p, ok := n.Op().(interface{ poison() }); ok {
+				p.poison()
+			}
+		}
+	}
+}
+
+// chain applies one of every layer kind: 3x3 and 1x1 convolutions, stride 2, BatchNorm,
+// ReLU, max pooling, separable and light convolutions, global pooling and dense layers.
+func chain(s *Scope, x *G.Node) (*G.Node, error) {
+	c, err := Conv2D(s.Sub("c1"), x, 6, 3)
+	if err != nil {
+		return nil, err
+	}
+	b, err := BatchNorm(s.Sub("bn"), c.Out)
+	if err != nil {
+		return nil, err
+	}
+	h, err := ReLU(s, b.Out)
+	if err != nil {
+		return nil, err
+	}
+	if h, err = MaxPool(s, h, 2, 2); err != nil {
+		return nil, err
+	}
+	sep, err := SeparableConv2D(s.Sub("sep"), h, 5, 3, WithStride(2))
+	if err != nil {
+		return nil, err
+	}
+	l, err := LightConv2D(s.Sub("light"), sep.Out, 7, 3, WithRank(2))
+	if err != nil {
+		return nil, err
+	}
+	p, err := Conv2D(s.Sub("c2"), l.Out, 4, 1)
+	if err != nil {
+		return nil, err
+	}
+	gp, err := GlobalAvgPool(s, p.Out)
+	if err != nil {
+		return nil, err
+	}
+	d, err := LightDense(s.Sub("d"), gp, 3, WithRank(2))
+	if err != nil {
+		return nil, err
+	}
+	return d.Out, nil
+}

@@ -29,3 +29,26 @@ func BenchmarkTrainStepMNISTLight3(b *testing.B) {
 func BenchmarkTrainStepCIFAR10Light5(b *testing.B) {
 	benchStep(b, "cifar10", light.Light{ConvRank: 5, DenseRank: 8})
 }
+
+func benchInfer(b *testing.B, model string, v light.Variant) {
+	tr, err := New(Config{Model: model, Variant: v, Out: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tr.Close()
+	n, err := tr.net(128, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	set := randomSet(tr.spec, 128)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := n.run(set, seq(128), augmenter{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(128*b.N)/b.Elapsed().Seconds(), "images/s")
+}
+
+func BenchmarkInferMNISTConv2D(b *testing.B) { benchInfer(b, "mnist", light.Regular{}) }
+func BenchmarkInferCIFAR10Conv2D(b *testing.B) { benchInfer(b, "cifar10", light.Regular{}) }

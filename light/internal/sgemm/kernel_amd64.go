@@ -8,17 +8,17 @@ import "golang.org/x/sys/cpu"
 var Accelerated = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 //go:noescape
-func kernelAVX2(kb int, a, b, c *float32, ldb, ldc int)
+func kernelAVX2(kb int, a, b, c *float32, ldb, ldc int, store bool)
 
-func kernel(kb int, a, b []float32, ldb int, c []float32, ldc int) {
+func kernel(kb int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
 	if !Accelerated {
-		kernelGo(kb, a, b, ldb, c, ldc)
+		kernelGo(kb, a, b, ldb, c, ldc, store)
 		return
 	}
 	_ = a[kb*mr-1] // bounds the assembly's reads and writes
 	_ = b[(kb-1)*ldb+nr-1]
 	_ = c[(mr-1)*ldc+nr-1]
-	kernelAVX2(kb, &a[0], &b[0], &c[0], ldb, ldc)
+	kernelAVX2(kb, &a[0], &b[0], &c[0], ldb, ldc, store)
 }
 
 //go:noescape
@@ -28,11 +28,15 @@ func dotAVX2(steps int, a *float32, lda int, b *float32, ldb int, out *[12][8]fl
 // whether it did: C += A·Bᵀ with few rows in A, the kernel gradient's layout (dy·colsᵀ),
 // where packing Bᵀ costs as much as the multiply.
 func direct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
-	if !Accelerated || transA || !transB || k < 8 || m > 32 {
+	if !useDirect(transA, transB, m, k) {
 		return false
 	}
 	gemmNT(m, n, k, a, lda, b, ldb, c, ldc)
 	return true
+}
+
+func useDirect(transA, transB bool, m, k int) bool {
+	return Accelerated && !transA && transB && k >= 8 && m <= 32
 }
 
 // gemmNT computes C += A·Bᵀ for A (m x k) and B (n x k), both contiguous along k, in tiles

@@ -2,10 +2,11 @@
 
 #include "textflag.h"
 
-// func kernelAVX2(kb int, a, b, c *float32, ldb, ldc int)
-// C[0:6][0:16] += A·B for an mr x kb packed panel of A (6 floats per step) and kb rows of
-// 16 floats of B, ldb floats apart. Accumulators: Y4..Y15, two per row of C.
-TEXT ·kernelAVX2(SB), NOSPLIT, $0-48
+// func kernelAVX2(kb int, a, b, c *float32, ldb, ldc int, store bool)
+// C[0:6][0:16] += A·B (or =, when store is set) for an mr x kb packed panel of A (6 floats
+// per step) and kb rows of 16 floats of B, ldb floats apart. Accumulators: Y4..Y15, two per
+// row of C.
+TEXT ·kernelAVX2(SB), NOSPLIT, $0-49
 	MOVQ kb+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -51,34 +52,57 @@ loop:
 	ADDQ R9, DI
 	DECQ CX
 	JNZ loop
+	MOVBLZX store+48(FP), AX
+	TESTL AX, AX
+	JNZ storeonly
 	VADDPS (DX), Y4, Y4
-	VMOVUPS Y4, (DX)
 	VADDPS 32(DX), Y5, Y5
+	VMOVUPS Y4, (DX)
 	VMOVUPS Y5, 32(DX)
 	ADDQ R8, DX
 	VADDPS (DX), Y6, Y6
-	VMOVUPS Y6, (DX)
 	VADDPS 32(DX), Y7, Y7
+	VMOVUPS Y6, (DX)
 	VMOVUPS Y7, 32(DX)
 	ADDQ R8, DX
 	VADDPS (DX), Y8, Y8
-	VMOVUPS Y8, (DX)
 	VADDPS 32(DX), Y9, Y9
+	VMOVUPS Y8, (DX)
 	VMOVUPS Y9, 32(DX)
 	ADDQ R8, DX
 	VADDPS (DX), Y10, Y10
-	VMOVUPS Y10, (DX)
 	VADDPS 32(DX), Y11, Y11
+	VMOVUPS Y10, (DX)
 	VMOVUPS Y11, 32(DX)
 	ADDQ R8, DX
 	VADDPS (DX), Y12, Y12
-	VMOVUPS Y12, (DX)
 	VADDPS 32(DX), Y13, Y13
+	VMOVUPS Y12, (DX)
 	VMOVUPS Y13, 32(DX)
 	ADDQ R8, DX
 	VADDPS (DX), Y14, Y14
-	VMOVUPS Y14, (DX)
 	VADDPS 32(DX), Y15, Y15
+	VMOVUPS Y14, (DX)
+	VMOVUPS Y15, 32(DX)
+	VZEROUPPER
+	RET
+storeonly:
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, (DX)
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y8, (DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y10, (DX)
+	VMOVUPS Y11, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y12, (DX)
+	VMOVUPS Y13, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y14, (DX)
 	VMOVUPS Y15, 32(DX)
 	VZEROUPPER
 	RET

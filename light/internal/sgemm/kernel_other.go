@@ -5,8 +5,12 @@ package sgemm
 // Accelerated says whether Gemm runs the AVX2/FMA kernel.
 var Accelerated = false
 
-func kernel(kb int, a, b []float32, ldb int, c []float32, ldc int) { kernelGo(kb, a, b, ldb, c, ldc) }
+func kernel(kb int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
+	kernelGo(kb, a, b, ldb, c, ldc, store)
+}
 
 func direct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
 	return false
 }
+
+func useDirect(transA, transB bool, m, k int) bool { return false }

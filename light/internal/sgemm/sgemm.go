@@ -24,7 +24,9 @@ func Gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, l
 	if m == 0 || n == 0 {
 		return
 	}
-	scale(m, n, beta, c, ldc)
+	if k == 0 || beta != 0 || useDirect(transA, transB, m, k) {
+		scale(m, n, beta, c, ldc)
+	}
 	if k == 0 || direct(transA, transB, m, n, k, a, lda, b, ldb, c, ldc) {
 		return
 	}
@@ -39,7 +41,7 @@ func Gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, l
 			for ic := 0; ic < m; ic += mc {
 				mb := min(mc, m-ic)
 				packA(transA, mb, kb, a, lda, ic, pc, buf.a[:])
-				macro(mb, kb, buf, bb, c[ic*ldc+jc:], ldc)
+				macro(mb, kb, buf, bb, c[ic*ldc+jc:], ldc, beta == 0 && pc == 0)
 			}
 		}
 	}
@@ -158,9 +160,10 @@ func packB(trans bool, kb, nb int, b []float32, ldb, p0, j0 int, dst []float32) 
 	}
 }
 
-// macro adds the product of the packed mb x kb block of A and kb x nb panel of B to C,
-// one register tile at a time; tiles that stick out of C go through an edge buffer.
-func macro(mb, kb int, buf *buffers, bb blockB, c []float32, ldc int) {
+// macro adds the product of the packed mb x kb block of A and kb x nb panel of B to C (or
+// stores it, when store is set), one register tile at a time; tiles that stick out of C go
+// through an edge buffer.
+func macro(mb, kb int, buf *buffers, bb blockB, c []float32, ldc int, store bool) {
 	for jr := 0; jr < bb.nb; jr += nr {
 		bp, ldb := bb.panel(jr)
 		cols := min(nr, bb.nb-jr)
@@ -168,15 +171,18 @@ func macro(mb, kb int, buf *buffers, bb blockB, c []float32, ldc int) {
 			ap := buf.a[ir*kb:]
 			rows := min(mr, mb-ir)
 			if rows == mr && cols == nr {
-				kernel(kb, ap, bp, ldb, c[ir*ldc+jr:], ldc)
+				kernel(kb, ap, bp, ldb, c[ir*ldc+jr:], ldc, store)
 				continue
 			}
-			clear(buf.edge[:])
-			kernel(kb, ap, bp, ldb, buf.edge[:], nr)
+			kernel(kb, ap, bp, ldb, buf.edge[:], nr, true)
 			for i := 0; i < rows; i++ {
 				dst := c[(ir+i)*ldc+jr:][:cols]
 				for j, v := range buf.edge[i*nr : i*nr+cols] {
-					dst[j] += v
+					if store {
+						dst[j] = v
+					} else {
+						dst[j] += v
+					}
 				}
 			}
 		}
@@ -184,8 +190,8 @@ func macro(mb, kb int, buf *buffers, bb blockB, c []float32, ldc int) {
 }
 
 // kernelGo adds the product of an mr x kb packed panel of A and kb rows of nr values of B,
-// ldb apart, to the mr x nr tile of C at c.
-func kernelGo(kb int, a, b []float32, ldb int, c []float32, ldc int) {
+// ldb apart, to the mr x nr tile of C at c, or stores it there when store is set.
+func kernelGo(kb int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
 	var acc [mr * nr]float32
 	for p := 0; p < kb; p++ {
 		ap, bp := a[p*mr:][:mr], b[p*ldb:][:nr]
@@ -198,6 +204,10 @@ func kernelGo(kb int, a, b []float32, ldb int, c []float32, ldc int) {
 	}
 	for i := 0; i < mr; i++ {
 		row := c[i*ldc:][:nr]
+		if store {
+			copy(row, acc[i*nr:(i+1)*nr])
+			continue
+		}
 		for j, v := range acc[i*nr : (i+1)*nr] {
 			row[j] += v
 		}
