@@ -29,35 +29,64 @@ func (g convGeom) String() string { return fmt.Sprintf("%v to %d bias %v", g.geo
 func (g convGeom) pixels() int { return g.oh * g.ow }
 func (g convGeom) patch() int  { return g.c * g.kh * g.kw }
 
-// im2col unfolds one image x (c, h, w) into cols (c·kh·kw, oh·ow), row by row with
-// contiguous copies where the stride is 1.
+// im2col unfolds one image x (c, h, w) into cols (c·kh·kw, oh·ow).
 func im2col[T float](g convGeom, x, cols []T) {
 	p := g.pixels()
 	for c := 0; c < g.c; c++ {
-		plane := x[c*g.h*g.w:]
+		plane := x[c*g.h*g.w:][:g.h*g.w]
 		for ky := 0; ky < g.kh; ky++ {
 			for kx := 0; kx < g.kw; kx++ {
 				row := cols[((c*g.kh+ky)*g.kw+kx)*p:][:p]
-				lo, hi, ix0 := g.columns(kx)
-				for oy := 0; oy < g.oh; oy++ {
-					dst := row[oy*g.ow : (oy+1)*g.ow]
-					iy := oy*g.stride - g.pad + ky
-					if iy < 0 || iy >= g.h || lo >= hi {
-						clear(dst)
-						continue
-					}
-					clear(dst[:lo])
-					clear(dst[hi:])
-					src := plane[iy*g.w:]
-					if g.stride == 1 {
-						copy(dst[lo:hi], src[ix0:ix0+hi-lo])
-						continue
-					}
-					for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
-						dst[ox] = src[ix]
-					}
+				if g.stride == 1 {
+					shifted(g, plane, row, ky, kx)
+				} else {
+					strided(g, plane, row, ky, kx)
 				}
 			}
+		}
+	}
+}
+
+// shifted writes the row of tap (ky, kx) with stride 1 (so ow = w): the plane shifted by
+// (ky-pad, kx-pad), which is one contiguous copy whose wrapped-around edge columns are then
+// zeroed.
+func shifted[T float](g convGeom, plane, row []T, ky, kx int) {
+	lo, hi, _ := g.columns(kx)
+	y0, y1 := max(0, g.pad-ky), min(g.oh, g.h+g.pad-ky) // rows whose input row exists
+	if y0 >= y1 || lo >= hi {
+		clear(row)
+		return
+	}
+	clear(row[:y0*g.ow])
+	clear(row[y1*g.ow:])
+	off := (ky-g.pad)*g.w + kx - g.pad
+	copy(row[y0*g.ow+lo:(y1-1)*g.ow+hi], plane[y0*g.ow+lo+off:])
+	for oy := y0; oy < y1; oy++ {
+		r := row[oy*g.ow : (oy+1)*g.ow]
+		for ox := 0; ox < lo; ox++ {
+			r[ox] = 0
+		}
+		for ox := hi; ox < g.ow; ox++ {
+			r[ox] = 0
+		}
+	}
+}
+
+// strided writes the row of tap (ky, kx) for a stride above 1, element by element.
+func strided[T float](g convGeom, plane, row []T, ky, kx int) {
+	lo, hi, ix0 := g.columns(kx)
+	for oy := 0; oy < g.oh; oy++ {
+		dst := row[oy*g.ow : (oy+1)*g.ow]
+		iy := oy*g.stride - g.pad + ky
+		if iy < 0 || iy >= g.h || lo >= hi {
+			clear(dst)
+			continue
+		}
+		clear(dst[:lo])
+		clear(dst[hi:])
+		src := plane[iy*g.w:]
+		for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
+			dst[ox] = src[ix]
 		}
 	}
 }

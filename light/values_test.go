@@ -311,6 +311,7 @@ func TestMaxPoolValuesAndNaN(t *testing.T) {
 func TestConvOpEqualsGorgoniaConv2d(t *testing.T) {
 	for _, tc := range []struct{ n, c, h, w, cout, k, stride int }{
 		{3, 2, 7, 6, 4, 3, 1}, {2, 3, 8, 8, 5, 3, 2}, {2, 4, 5, 5, 3, 1, 1}, {1, 2, 9, 7, 2, 5, 2},
+		{2, 2, 3, 2, 3, 5, 1}, {1, 3, 6, 9, 2, 5, 1},
 	} {
 		g := G.NewGraph()
 		xs := tensor.Shape{tc.n, tc.c, tc.h, tc.w}
