@@ -23,6 +23,9 @@ type bnOp struct {
 	// batchMean and batchInv are the last forward run's statistics, which the gradient ops of
 	// the same run use instead of recomputing them.
 	batchMean, batchInv []float64
+	// sumDy and sumDyXhat (per channel, Σdy and Σdy·x̂) are computed by the first of the
+	// gradient ops to run after a forward run and reused by the other two.
+	sumDy, sumDyXhat []float64
 }
 
 func (op *bnOp) Arity() int { return 3 }
@@ -120,6 +123,7 @@ func forEach[T float](shape tensor.Shape, x []T, f func(c int, lo, hi int)) {
 func bnForward[T float](op *bnOp, shape tensor.Shape, y, x, gamma, beta []T) {
 	mean, inv := channelStats(op, shape, x, true)
 	op.batchMean, op.batchInv = mean, inv
+	op.sumDy, op.sumDyXhat = nil, nil
 	forEach(shape, x, func(c, lo, hi int) {
 		a := T(inv[c]) * gamma[c]
 		b := beta[c] - T(mean[c])*a
@@ -173,42 +177,46 @@ func (op *bnGradOp) Do(vals ...G.Value) (G.Value, error) {
 		func(g []float64, a ...[]float64) { bnBackward(op, xs, g, a[0], a[1], a[2]) })
 }
 
-// bnBackward writes into g the gradient op.wrt asks for, in as few passes as it needs.
+// bnBackward writes into g the gradient op.wrt asks for. The per-channel sums all three
+// need take one pass over x and dy, made once per run.
 func bnBackward[T float](op *bnGradOp, shape tensor.Shape, g, x, gamma, dy []T) {
-	mean, inv := op.bn.batchMean, op.bn.batchInv
-	if mean == nil || !op.bn.training {
-		mean, inv = channelStats(op.bn, shape, x, false)
+	bn := op.bn
+	mean, inv := bn.batchMean, bn.batchInv
+	if mean == nil || !bn.training {
+		mean, inv = channelStats(bn, shape, x, false)
 	}
-	c := shape[1]
-	sumDy, sumDyXhat := make([]float64, c), make([]float64, c)
-	forEach(shape, x, func(i, lo, hi int) {
-		m, iv := T(mean[i]), T(inv[i])
-		var sd, sdx T
-		if op.wrt != 1 {
-			for _, v := range dy[lo:hi] {
-				sd += v
-			}
-		}
-		if op.wrt != 2 {
-			for j := lo; j < hi; j++ {
-				sdx += dy[j] * (x[j] - m) * iv
-			}
-		}
-		sumDy[i] += float64(sd)
-		sumDyXhat[i] += float64(sdx)
-	})
+	if bn.sumDy == nil {
+		bn.sumDy, bn.sumDyXhat = gradSums(shape, x, dy, mean, inv)
+	}
 	switch op.wrt {
 	case 1:
-		for i := range c {
-			g[i] = T(sumDyXhat[i])
+		for i := range g {
+			g[i] = T(bn.sumDyXhat[i])
 		}
 	case 2:
-		for i := range c {
-			g[i] = T(sumDy[i])
+		for i := range g {
+			g[i] = T(bn.sumDy[i])
 		}
 	default:
-		bnGradInput(op.bn.training, shape, g, x, gamma, dy, mean, inv, sumDy, sumDyXhat)
+		bnGradInput(bn.training, shape, g, x, gamma, dy, mean, inv, bn.sumDy, bn.sumDyXhat)
 	}
+}
+
+// gradSums returns Σdy and Σdy·x̂ per channel.
+func gradSums[T float](shape tensor.Shape, x, dy []T, mean, inv []float64) (sumDy, sumDyXhat []float64) {
+	c := shape[1]
+	sumDy, sumDyXhat = make([]float64, c), make([]float64, c)
+	forEach(shape, x, func(i, lo, hi int) {
+		m := T(mean[i])
+		var sd, sdx T
+		for j := lo; j < hi; j++ {
+			sd += dy[j]
+			sdx += dy[j] * (x[j] - m)
+		}
+		sumDy[i] += float64(sd)
+		sumDyXhat[i] += float64(sdx) * inv[i]
+	})
+	return sumDy, sumDyXhat
 }
 
 // bnGradInput is dx = γ·inv·(dy - (Σdy + x̂·Σdy·x̂)/m) in training, γ·inv·dy otherwise.
