@@ -22,7 +22,7 @@ func kernel(kb int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
 }
 
 //go:noescape
-func dotAVX2(steps int, a *float32, lda int, b *float32, ldb int, out *[12][8]float32)
+func dotAVX2(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float32)
 
 // direct multiplies without packing where a kernel exists for the layout and reports
 // whether it did: C += A·Bᵀ with few rows in A, the kernel gradient's layout (dy·colsᵀ),
@@ -44,7 +44,7 @@ func useDirect(transA, transB bool, m, k int) bool {
 // zero-padded copies of their rows.
 func gemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	steps := k / 8
-	var out [12][8]float32
+	var out [12]float32
 	var lastA, padB []float32 // zero-padded copies of a partial tile's rows
 	if m%4 != 0 {
 		lastA = make([]float32, 4*k)
@@ -61,14 +61,13 @@ func gemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32
 				at, ldat = rowsTile(a, lda, i, m, 4, k, nil)
 			}
 			dotAVX2(steps, &at[0], ldat, &bt[0], ldbt, &out)
-			for t, lanes := range out {
+			for t, sum := range out {
 				r, s := t/3, t%3
 				if i+r >= m || j+s >= n {
 					continue
 				}
-				sum := dot(at[r*ldat+8*steps:r*ldat+k], bt[s*ldbt+8*steps:])
-				for _, v := range lanes {
-					sum += v
+				if 8*steps < k {
+					sum += dot(at[r*ldat+8*steps:r*ldat+k], bt[s*ldbt+8*steps:])
 				}
 				c[(i+r)*ldc+j+s] += sum
 			}

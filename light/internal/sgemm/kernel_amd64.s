@@ -107,9 +107,10 @@ storeonly:
 	VZEROUPPER
 	RET
 
-// func dotAVX2(steps int, a *float32, lda int, b *float32, ldb int, out *[12][8]float32)
-// out[3r+s] = lane-wise sums of A[r][p]·B[s][p] over p < 8·steps, for 4 rows of A and 3 rows
-// of B (both contiguous in p, lda and ldb floats apart). Accumulators: Y4..Y15.
+// func dotAVX2(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float32)
+// out[3r+s] = Σ A[r][p]·B[s][p] over p < 8·steps, for 4 rows of A and 3 rows of B (both
+// contiguous in p, lda and ldb floats apart). Accumulators: Y4..Y15, summed across lanes
+// four at a time with horizontal adds.
 TEXT ·dotAVX2(SB), NOSPLIT, $0-48
 	MOVQ steps+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -156,17 +157,23 @@ dotloop:
 	ADDQ $32, DI
 	DECQ CX
 	JNZ dotloop
-	VMOVUPS Y4, 0(DX)
-	VMOVUPS Y5, 32(DX)
-	VMOVUPS Y6, 64(DX)
-	VMOVUPS Y7, 96(DX)
-	VMOVUPS Y8, 128(DX)
-	VMOVUPS Y9, 160(DX)
-	VMOVUPS Y10, 192(DX)
-	VMOVUPS Y11, 224(DX)
-	VMOVUPS Y12, 256(DX)
-	VMOVUPS Y13, 288(DX)
-	VMOVUPS Y14, 320(DX)
-	VMOVUPS Y15, 352(DX)
+	VHADDPS Y5, Y4, Y4
+	VHADDPS Y7, Y6, Y6
+	VHADDPS Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X0
+	VADDPS X0, X4, X0
+	VMOVUPS X0, 0(DX)
+	VHADDPS Y9, Y8, Y8
+	VHADDPS Y11, Y10, Y10
+	VHADDPS Y10, Y8, Y8
+	VEXTRACTF128 $1, Y8, X0
+	VADDPS X0, X8, X0
+	VMOVUPS X0, 16(DX)
+	VHADDPS Y13, Y12, Y12
+	VHADDPS Y15, Y14, Y14
+	VHADDPS Y14, Y12, Y12
+	VEXTRACTF128 $1, Y12, X0
+	VADDPS X0, X12, X0
+	VMOVUPS X0, 32(DX)
 	VZEROUPPER
 	RET
