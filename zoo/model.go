@@ -91,7 +91,10 @@ func New(spec Spec, v light.Variant, cfg Config) (*Model, error) {
 	return &Model{Spec: spec, Variant: v, Batch: cfg.Batch, Graph: g, Scope: s, Input: x, Logits: logits}, nil
 }
 
-// network is the paper's architecture, written once for every variant.
+// network is the paper's architecture, written once for every variant. Each block ends in
+// ReLU then 2x2 max pooling; they are applied in the other order, which gives the same values
+// and gradients (max and ReLU commute; a window's gradient goes to its first maximum either
+// way, and is zero where the maximum is not positive) on a quarter of the elements.
 func network(s *light.Scope, x *G.Node, spec Spec, v light.Variant) (*G.Node, error) {
 	h := x
 	var err error
@@ -100,12 +103,15 @@ func network(s *light.Scope, x *G.Node, spec Spec, v light.Variant) (*G.Node, er
 		if spec.Shortcut {
 			h, err = residualBlock(block, h, f, v)
 		} else {
-			h, err = plainBlock(block, h, f, v)
+			h, err = mainPath(block, h, f, v)
 		}
 		if err != nil {
 			return nil, err
 		}
 		if h, err = light.MaxPool(block.Sub("pool"), h, 2, 2); err != nil {
+			return nil, err
+		}
+		if h, err = light.ReLU(block.Sub("relu2"), h); err != nil {
 			return nil, err
 		}
 	}
@@ -115,16 +121,7 @@ func network(s *light.Scope, x *G.Node, spec Spec, v light.Variant) (*G.Node, er
 	return v.Dense(s.Sub("head"), h, spec.Classes)
 }
 
-// plainBlock is [conv 3x3 -> BN -> ReLU] x 2.
-func plainBlock(s *light.Scope, x *G.Node, filters int, v light.Variant) (*G.Node, error) {
-	h, err := mainPath(s, x, filters, v)
-	if err != nil {
-		return nil, err
-	}
-	return light.ReLU(s.Sub("relu2"), h)
-}
-
-// residualBlock is ReLU(conv3x3-BN-ReLU-conv3x3-BN + conv1x1-BN of the input).
+// residualBlock is conv3x3-BN-ReLU-conv3x3-BN + conv1x1-BN of the input, whose ReLU follows.
 func residualBlock(s *light.Scope, x *G.Node, filters int, v light.Variant) (*G.Node, error) {
 	h, err := mainPath(s, x, filters, v)
 	if err != nil {
@@ -134,10 +131,7 @@ func residualBlock(s *light.Scope, x *G.Node, filters int, v light.Variant) (*G.
 	if err != nil {
 		return nil, err
 	}
-	if h, err = light.Add(s.Sub("add"), h, short); err != nil {
-		return nil, err
-	}
-	return light.ReLU(s.Sub("relu2"), h)
+	return light.Add(s.Sub("add"), h, short)
 }
 
 // mainPath is conv3x3 -> BN -> ReLU -> conv3x3 -> BN.
