@@ -585,3 +585,42 @@ func chain(s *Scope, x *G.Node) (*G.Node, error) {
 	}
 	return d.Out, nil
 }
+
+// ReLU then max pooling equals max pooling then ReLU, gradients included (the zoo relies on
+// it to run ReLU on pooled tensors), with ties and non-positive windows in the data.
+func TestMaxPoolAndReLUCommute(t *testing.T) {
+	shape := tensor.Shape{2, 3, 6, 6}
+	x := randTensor(shape, 5).Data().([]float64)
+	for i := range x {
+		x[i] = math.Round(x[i]*2) / 2 // ties and exact zeros
+	}
+	grads := func(poolFirst bool) [][]float64 {
+		f := newFixture(t, shape...)
+		copy(f.x.Value().Data().([]float64), x)
+		var y *G.Node
+		var err error
+		if poolFirst {
+			if y, err = MaxPool(f.s, f.x, 2, 2); err == nil {
+				y, err = ReLU(f.s, y)
+			}
+		} else {
+			if y, err = ReLU(f.s, f.x); err == nil {
+				y, err = MaxPool(f.s, y, 2, 2)
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := G.NewTensor(f.g, tensor.Float64, 4, G.WithShape(y.Shape()...), G.WithName("w"), G.WithValue(randTensor(y.Shape(), 6)))
+		prod, _ := G.HadamardProd(y, w)
+		loss, _ := G.Sum(prod)
+		dx, err := G.Grad(loss, f.x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return runGraph(t, f.g, y, dx[0])
+	}
+	a, b := grads(true), grads(false)
+	assertClose(t, "values", a[0], b[0], 0)
+	assertClose(t, "gradients", a[1], b[1], 0)
+}
