@@ -9,6 +9,8 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/pkg/errors"
+
+	"github.com/lightzoo/lightzoo/light/internal/vec"
 )
 
 // bnOp is Keras-style batch normalization over axis 1 of x (N, C, ...): y = γ·x̂ + β.
@@ -79,21 +81,8 @@ func channelStats[T float](op *bnOp, shape tensor.Shape, x []T, update bool) (me
 	}
 	m := float64(shape.TotalSize() / c)
 	sum, sq := make([]float64, c), make([]float64, c)
-	forEach(shape, x, func(i, lo, hi int) {
-		var s T
-		for _, v := range x[lo:hi] {
-			s += v
-		}
-		sum[i] += float64(s)
-	})
-	forEach(shape, x, func(i, lo, hi int) {
-		mu := T(sum[i] / m)
-		var s T
-		for _, v := range x[lo:hi] {
-			s += (v - mu) * (v - mu)
-		}
-		sq[i] += float64(s)
-	})
+	forEach(shape, x, func(i, lo, hi int) { sum[i] += float64(sumOf(x[lo:hi])) })
+	forEach(shape, x, func(i, lo, hi int) { sq[i] += float64(sumSqDev(x[lo:hi], T(sum[i]/m))) })
 	for i := range c {
 		mean[i], inv[i] = sum[i]/m, 1/math.Sqrt(sq[i]/m+op.eps)
 		if update {
@@ -126,10 +115,7 @@ func bnForward[T float](op *bnOp, shape tensor.Shape, y, x, gamma, beta []T) {
 	op.sumDy, op.sumDyXhat = nil, nil
 	forEach(shape, x, func(c, lo, hi int) {
 		a := T(inv[c]) * gamma[c]
-		b := beta[c] - T(mean[c])*a
-		for j := lo; j < hi; j++ {
-			y[j] = x[j]*a + b
-		}
+		scaleShift(y[lo:hi], x[lo:hi], a, beta[c]-T(mean[c])*a)
 	})
 }
 
@@ -207,12 +193,7 @@ func gradSums[T float](shape tensor.Shape, x, dy []T, mean, inv []float64) (sumD
 	c := shape[1]
 	sumDy, sumDyXhat = make([]float64, c), make([]float64, c)
 	forEach(shape, x, func(i, lo, hi int) {
-		m := T(mean[i])
-		var sd, sdx T
-		for j := lo; j < hi; j++ {
-			sd += dy[j]
-			sdx += dy[j] * (x[j] - m)
-		}
+		sd, sdx := sumDev(dy[lo:hi], x[lo:hi], T(mean[i]))
 		sumDy[i] += float64(sd)
 		sumDyXhat[i] += float64(sdx) * inv[i]
 	})
@@ -225,15 +206,71 @@ func bnGradInput[T float](training bool, shape tensor.Shape, g, x, gamma, dy []T
 	forEach(shape, x, func(i, lo, hi int) {
 		k := gamma[i] * T(inv[i])
 		if !training {
-			for j := lo; j < hi; j++ {
-				g[j] = k * dy[j]
-			}
+			scaleShift(g[lo:hi], dy[lo:hi], k, 0)
 			return
 		}
 		mu, iv := T(mean[i]), T(inv[i])
 		a, b := T(sumDy[i]/m), T(sumDyXhat[i]/m)
-		for j := lo; j < hi; j++ {
-			g[j] = k * (dy[j] - a - (x[j]-mu)*iv*b)
-		}
+		affine2(g[lo:hi], dy[lo:hi], x[lo:hi], k, -k*iv*b, -k*a, mu) // k·(dy - a - (x-mu)·iv·b)
 	})
+}
+
+// The loops of BatchNorm: float32 through package vec (8 lanes), float64 in plain Go.
+
+// scaleShift sets y = a·x + b.
+func scaleShift[T float](y, x []T, a, b T) {
+	if y32, ok := any(y).([]float32); ok {
+		vec.ScaleShift(y32, any(x).([]float32), float32(a), float32(b))
+		return
+	}
+	for j := range y {
+		y[j] = x[j]*a + b
+	}
+}
+
+// affine2 sets g = p·u + q·(v-mu) + r.
+func affine2[T float](g, u, v []T, p, q, r, mu T) {
+	if g32, ok := any(g).([]float32); ok {
+		vec.Affine2(g32, any(u).([]float32), any(v).([]float32), float32(p), float32(q), float32(r), float32(mu))
+		return
+	}
+	for j := range g {
+		g[j] = p*u[j] + q*(v[j]-mu) + r
+	}
+}
+
+func sumOf[T float](x []T) T {
+	if x32, ok := any(x).([]float32); ok {
+		return T(vec.Sum(x32))
+	}
+	var s T
+	for _, v := range x {
+		s += v
+	}
+	return s
+}
+
+// sumSqDev is Σ(x-mu)².
+func sumSqDev[T float](x []T, mu T) T {
+	if x32, ok := any(x).([]float32); ok {
+		return T(vec.SumSqDev(x32, float32(mu)))
+	}
+	var s T
+	for _, v := range x {
+		s += (v - mu) * (v - mu)
+	}
+	return s
+}
+
+// sumDev returns Σdy and Σdy·(x-mu).
+func sumDev[T float](dy, x []T, mu T) (sd, sdx T) {
+	if dy32, ok := any(dy).([]float32); ok {
+		a, b := vec.SumDev(dy32, any(x).([]float32), float32(mu))
+		return T(a), T(b)
+	}
+	for j := range dy {
+		sd += dy[j]
+		sdx += dy[j] * (x[j] - mu)
+	}
+	return sd, sdx
 }

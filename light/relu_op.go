@@ -9,6 +9,8 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/pkg/errors"
+
+	"github.com/lightzoo/lightzoo/light/internal/vec"
 )
 
 // reluOp is max(x, 0) over a tensor of any shape, NaN passing through; its gradient is one op
@@ -72,7 +74,7 @@ func (op *reluGradOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	return op.runOver(op.shape, in,
 		func(dx []float32, a ...[]float32) {
-			parallel(len(dx), func(_, lo, hi int) { reluGrad32(dx[lo:hi], a[0][lo:hi], a[1][lo:hi]) })
+			parallel(len(dx), func(_, lo, hi int) { vec.ReLUGrad(dx[lo:hi], a[0][lo:hi], a[1][lo:hi]) })
 		},
 		func(dx []float64, a ...[]float64) {
 			parallel(len(dx), func(_, lo, hi int) { reluGrad64(dx[lo:hi], a[0][lo:hi], a[1][lo:hi]) })
@@ -80,25 +82,22 @@ func (op *reluGradOp) Do(vals ...G.Value) (G.Value, error) {
 }
 
 // reluForward is written with the max builtin, which compiles without a branch: a branch on
-// the sign of activations mispredicts half the time and ran six times slower.
+// the sign of activations mispredicts half the time and ran six times slower. float32 runs
+// 8 lanes wide (package vec).
 func reluForward[T float](y, x []T) {
 	parallel(len(x), func(_, lo, hi int) {
+		if y32, ok := any(y).([]float32); ok {
+			vec.ReLU(y32[lo:hi], any(x).([]float32)[lo:hi])
+			return
+		}
 		for i, v := range x[lo:hi] {
 			y[lo+i] = max(v, 0)
 		}
 	})
 }
 
-// reluGrad32 and reluGrad64 keep dy where x > 0 with a bit mask instead of a branch: the mask
-// is all ones when x's sign bit is clear and x is not +0.
-func reluGrad32(dx, x, dy []float32) {
-	for i, v := range x {
-		b := math.Float32bits(v)
-		mask := uint32(int32(^b)>>31) & uint32(int32(b|-b)>>31)
-		dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
-	}
-}
-
+// reluGrad64 keeps dy where x > 0 with a bit mask instead of a branch: the mask is all ones
+// when x's sign bit is clear and x is not +0. vec.ReLUGrad does the same for float32.
 func reluGrad64(dx, x, dy []float64) {
 	for i, v := range x {
 		b := math.Float64bits(v)

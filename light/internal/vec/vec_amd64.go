@@ -1,0 +1,37 @@
+//go:build !purego
+
+package vec
+
+import "golang.org/x/sys/cpu"
+
+// Accelerated says whether the AVX2 loops run.
+var Accelerated = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// wide is how many leading elements of n the assembly handles: multiples of 8, or none.
+func wide(n int) int {
+	if !Accelerated {
+		return 0
+	}
+	return n &^ 7
+}
+
+//go:noescape
+func scaleShiftAVX(y, x *float32, n int, a, b float32)
+
+//go:noescape
+func affine2AVX(dst, u, v *float32, n int, p, q, r, mu float32)
+
+//go:noescape
+func sumAVX(x *float32, n int) float32
+
+//go:noescape
+func sumSqDevAVX(x *float32, n int, mu float32) float32
+
+//go:noescape
+func sumDevAVX(dy, x *float32, n int, mu float32) (sd, sdx float32)
+
+//go:noescape
+func reluAVX(y, x *float32, n int)
+
+//go:noescape
+func reluGradAVX(dx, x, dy *float32, n int)

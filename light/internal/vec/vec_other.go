@@ -1,0 +1,16 @@
+//go:build !amd64 || purego
+
+package vec
+
+// Accelerated says whether the AVX2 loops run.
+var Accelerated = false
+
+func wide(int) int { return 0 }
+
+func scaleShiftAVX(y, x *float32, n int, a, b float32)               { panic("vec: no assembly") }
+func affine2AVX(dst, u, v *float32, n int, p, q, r, mu float32)      { panic("vec: no assembly") }
+func sumAVX(x *float32, n int) float32                               { panic("vec: no assembly") }
+func sumSqDevAVX(x *float32, n int, mu float32) float32              { panic("vec: no assembly") }
+func sumDevAVX(dy, x *float32, n int, mu float32) (float32, float32) { panic("vec: no assembly") }
+func reluAVX(y, x *float32, n int)                                   { panic("vec: no assembly") }
+func reluGradAVX(dx, x, dy *float32, n int)                          { panic("vec: no assembly") }

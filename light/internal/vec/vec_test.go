@@ -1,0 +1,81 @@
+package vec
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func random(r *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = r.Float32()*4 - 2
+	}
+	return x
+}
+
+func near(a, b float32, n int) bool {
+	return math.Abs(float64(a-b)) <= 1e-5*float64(n+1)*(1+math.Abs(float64(b)))
+}
+
+// Each function matches its scalar definition for lengths around the 8-lane width.
+func TestMatchesScalar(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 7, 8, 9, 16, 23, 100, 1027} {
+		x, u, dy := random(r, n), random(r, n), random(r, n)
+		y, g := make([]float32, n), make([]float32, n)
+		ScaleShift(y, x, 1.5, -0.25)
+		Affine2(g, u, x, 0.5, -2, 0.125, 0.3)
+		var s, ssd, sd, sdx float32
+		for i := range x {
+			if !near(y[i], 1.5*x[i]-0.25, 0) || !near(g[i], 0.5*u[i]-2*(x[i]-0.3)+0.125, 0) {
+				t.Fatalf("n=%d [%d]: ScaleShift %g, Affine2 %g", n, i, y[i], g[i])
+			}
+			s += x[i]
+			ssd += (x[i] - 0.3) * (x[i] - 0.3)
+			sd += dy[i]
+			sdx += dy[i] * (x[i] - 0.3)
+		}
+		gsd, gsdx := SumDev(dy, x, 0.3)
+		if !near(Sum(x), s, n) || !near(SumSqDev(x, 0.3), ssd, n) || !near(gsd, sd, n) || !near(gsdx, sdx, n) {
+			t.Fatalf("n=%d: sums %g %g %g %g, want %g %g %g %g", n, Sum(x), SumSqDev(x, 0.3), gsd, gsdx, s, ssd, sd, sdx)
+		}
+	}
+}
+
+// ReLU and its gradient treat signed zeros, subnormals, infinities and NaNs as the scalar
+// code does, in the vector lanes and the tail alike.
+func TestReLUSpecialValues(t *testing.T) {
+	nan := float32(math.NaN())
+	special := []float32{-2, float32(math.Copysign(0, -1)), 0, math.SmallestNonzeroFloat32, 3,
+		float32(math.Inf(1)), float32(math.Inf(-1)), nan, -math.SmallestNonzeroFloat32}
+	x := append(append([]float32(nil), special...), special...) // 18: two lanes' worth and a tail
+	dy := make([]float32, len(x))
+	for i := range dy {
+		dy[i] = float32(i + 1)
+	}
+	y, dx := make([]float32, len(x)), make([]float32, len(x))
+	ReLU(y, x)
+	ReLUGrad(dx, x, dy)
+	for i, v := range x {
+		want := max(v, 0)
+		if math.Float32bits(y[i]) != math.Float32bits(want) && !(want != want && y[i] != y[i]) {
+			t.Errorf("ReLU(%g) = %g, want %g", v, y[i], want)
+		}
+		wantDx := float32(0)
+		if v > 0 || (v != v && !math.Signbit(float64(v))) {
+			wantDx = dy[i]
+		}
+		if dx[i] != wantDx {
+			t.Errorf("ReLUGrad at x = %g: %g, want %g", v, dx[i], wantDx)
+		}
+	}
+}
+
+// The plain-Go path is what runs without AVX2 or under the purego tag.
+func TestPlainPath(t *testing.T) {
+	defer func(v bool) { Accelerated = v }(Accelerated)
+	Accelerated = false
+	TestMatchesScalar(t)
+	TestReLUSpecialValues(t)
+}
