@@ -142,6 +142,33 @@ func gemm[T float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, bet
 	}
 }
 
+// matrix is a left operand op(A) (m x k) of many products, such as a convolution kernel with
+// every image of a batch: float32 packed once for lightzoo's sgemm.
+type matrix[T float] struct {
+	trans  bool
+	m, k   int
+	a      []T
+	lda    int
+	packed *sgemm.PackedA
+}
+
+func newMatrix[T float](trans bool, m, k int, a []T, lda int) matrix[T] {
+	mat := matrix[T]{trans: trans, m: m, k: k, a: a, lda: lda}
+	if a32, ok := any(a).([]float32); ok {
+		mat.packed = sgemm.PackA(trans, m, k, a32, lda)
+	}
+	return mat
+}
+
+// mul computes C = op(A)·B + beta·C for B (k x n, not transposed).
+func (mat matrix[T]) mul(n int, b []T, ldb int, beta T, c []T, ldc int) {
+	if mat.packed != nil {
+		mat.packed.Mul(false, n, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+		return
+	}
+	gemm(mat.trans, false, mat.m, n, mat.k, mat.a, mat.lda, b, ldb, beta, c, ldc)
+}
+
 // parallel splits images 0..n-1 over the cores; f gets a worker index and an image range.
 func parallel(n int, f func(worker, lo, hi int)) int {
 	workers := min(n, runtime.GOMAXPROCS(0))
@@ -181,11 +208,12 @@ func (g convGeom) cols() int {
 // convForward writes the convolution into y.
 func convForward[T float](g convGeom, y, x, w, b []T) {
 	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
+	kernel := newMatrix(false, g.cout, k, w, k)
 	parallel(g.n, func(_, lo, hi int) {
 		cols := make([]T, g.cols())
 		for i := lo; i < hi; i++ {
 			yi := y[i*out : (i+1)*out]
-			gemm(false, false, g.cout, p, k, w, k, unfold(g, x[i*in:(i+1)*in], cols), p, 0, yi, p)
+			kernel.mul(p, unfold(g, x[i*in:(i+1)*in], cols), p, 0, yi, p)
 			if b != nil {
 				for o := 0; o < g.cout; o++ {
 					for j := range yi[o*p : (o+1)*p] {
@@ -208,10 +236,11 @@ func convGradInput[T float](g convGeom, dx, w, dy []T) {
 		return
 	}
 	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
+	kernelT := newMatrix(true, k, g.cout, w, k)
 	parallel(g.n, func(_, lo, hi int) {
 		cols := make([]T, k*p)
 		for i := lo; i < hi; i++ {
-			gemm(true, false, k, p, g.cout, w, k, dy[i*out:(i+1)*out], p, 0, cols, p)
+			kernelT.mul(p, dy[i*out:(i+1)*out], p, 0, cols, p)
 			col2im(g, cols, dx[i*in:(i+1)*in])
 		}
 	})

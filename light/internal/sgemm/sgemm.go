@@ -24,24 +24,64 @@ func Gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, l
 	if m == 0 || n == 0 {
 		return
 	}
-	if k == 0 || beta != 0 || useDirect(transA, transB, m, k) {
+	if k == 0 || useDirect(transA, transB, m, k) {
 		scale(m, n, beta, c, ldc)
+		if k == 0 || direct(transA, transB, m, n, k, a, lda, b, ldb, c, ldc) {
+			return
+		}
 	}
-	if k == 0 || direct(transA, transB, m, n, k, a, lda, b, ldb, c, ldc) {
+	pa := packs.Get().(*PackedA)
+	defer packs.Put(pa)
+	pa.pack(transA, m, k, a, lda)
+	pa.Mul(transB, n, b, ldb, beta, c, ldc)
+}
+
+// PackedA is op(A) packed once for products with many matrices B, such as a convolution
+// kernel with every image of a batch. Mul may run concurrently.
+type PackedA struct {
+	m, k, mPad int
+	data       []float32 // for each kc-block of columns, all rows in panels of mr
+}
+
+var packs = sync.Pool{New: func() any { return new(PackedA) }}
+
+// PackA packs op(A), m x k, row-major with leading dimension lda.
+func PackA(transA bool, m, k int, a []float32, lda int) *PackedA {
+	p := new(PackedA)
+	p.pack(transA, m, k, a, lda)
+	return p
+}
+
+func (p *PackedA) pack(transA bool, m, k int, a []float32, lda int) {
+	p.m, p.k, p.mPad = m, k, (m+mr-1)/mr*mr
+	if cap(p.data) < p.mPad*k {
+		p.data = make([]float32, p.mPad*k)
+	}
+	p.data = p.data[:p.mPad*k]
+	for pc := 0; pc < k; pc += kc {
+		packA(transA, m, min(kc, k-pc), a, lda, 0, pc, p.data[pc*p.mPad:])
+	}
+}
+
+// Mul computes C = A·op(B) + beta·C for the packed A (m x k), op(B) k x n and C m x n.
+func (p *PackedA) Mul(transB bool, n int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if p.m == 0 || n == 0 {
 		return
+	}
+	if p.k == 0 || beta != 0 {
+		scale(p.m, n, beta, c, ldc)
 	}
 	buf := pool.Get().(*buffers)
 	defer pool.Put(buf)
 	for jc := 0; jc < n; jc += nc {
 		nb := min(nc, n-jc)
-		for pc := 0; pc < k; pc += kc {
-			kb := min(kc, k-pc)
+		for pc := 0; pc < p.k; pc += kc {
+			kb := min(kc, p.k-pc)
 			bb := blockB{b: b, ldb: ldb, p0: pc, j0: jc, kb: kb, nb: nb, packed: buf.b[:], direct: !transB}
 			bb.pack()
-			for ic := 0; ic < m; ic += mc {
-				mb := min(mc, m-ic)
-				packA(transA, mb, kb, a, lda, ic, pc, buf.a[:])
-				macro(mb, kb, buf, bb, c[ic*ldc+jc:], ldc, beta == 0 && pc == 0)
+			slab := p.data[pc*p.mPad:]
+			for ic := 0; ic < p.m; ic += mc {
+				macro(min(mc, p.m-ic), kb, slab[ic*kb:], buf, bb, c[ic*ldc+jc:], ldc, beta == 0 && pc == 0)
 			}
 		}
 	}
@@ -80,10 +120,9 @@ func (bb blockB) panel(jr int) ([]float32, int) {
 	}
 }
 
-// buffers are the packed blocks of one call, pooled so that steady-state calls allocate
+// buffers are the packed B blocks of one call, pooled so that steady-state calls allocate
 // nothing.
 type buffers struct {
-	a    [mc * kc]float32
 	b    [kc * (nc + nr)]float32
 	edge [mr * nr]float32
 }
@@ -160,15 +199,15 @@ func packB(trans bool, kb, nb int, b []float32, ldb, p0, j0 int, dst []float32) 
 	}
 }
 
-// macro adds the product of the packed mb x kb block of A and kb x nb panel of B to C (or
+// macro adds the product of the packed mb x kb block a of A and kb x nb panel of B to C (or
 // stores it, when store is set), one register tile at a time; tiles that stick out of C go
 // through an edge buffer.
-func macro(mb, kb int, buf *buffers, bb blockB, c []float32, ldc int, store bool) {
+func macro(mb, kb int, a []float32, buf *buffers, bb blockB, c []float32, ldc int, store bool) {
 	for jr := 0; jr < bb.nb; jr += nr {
 		bp, ldb := bb.panel(jr)
 		cols := min(nr, bb.nb-jr)
 		for ir := 0; ir < mb; ir += mr {
-			ap := buf.a[ir*kb:]
+			ap := a[ir*kb:]
 			rows := min(mr, mb-ir)
 			if rows == mr && cols == nr {
 				kernel(kb, ap, bp, ldb, c[ir*ldc+jr:], ldc, store)

@@ -167,3 +167,35 @@ func BenchmarkGemm(b *testing.B) {
 		})
 	}
 }
+
+// One packed A multiplies several B, concurrently, as Gemm does each.
+func TestPackedAReused(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, tA := range []bool{false, true} {
+		m, k, n := 13, 300, 40
+		a := random(r, m*k)
+		lda := k
+		if tA {
+			lda = m
+		}
+		pa := PackA(tA, m, k, a, lda)
+		bs := make([][]float32, 4)
+		got, want := make([][]float32, 4), make([][]float32, 4)
+		done := make(chan int)
+		for i := range bs {
+			bs[i], got[i], want[i] = random(r, k*n), make([]float32, m*n), make([]float32, m*n)
+			Gemm(tA, false, m, n, k, a, lda, bs[i], n, 0, want[i], n)
+			go func() { pa.Mul(false, n, bs[i], n, 0, got[i], n); done <- i }()
+		}
+		for range bs {
+			<-done
+		}
+		for i := range bs {
+			for j := range got[i] {
+				if got[i][j] != want[i][j] {
+					t.Fatalf("transA %v, B %d [%d]: %g, Gemm gives %g", tA, i, j, got[i][j], want[i][j])
+				}
+			}
+		}
+	}
+}
