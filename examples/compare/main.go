@@ -36,24 +36,29 @@ type job struct {
 }
 
 func (j job) name() string {
-	v := j.row.Variant
-	if v == "light" {
-		v += strconv.Itoa(j.row.Rank)
+	return fmt.Sprintf("%s-%s-%s-seed%d", j.spec.Name, rowName(j.row), j.protocol, j.seed)
+}
+
+// rowName names a row of the paper's tables: conv2d, separable, light1, light2, ...
+func rowName(r zoo.PaperRow) string {
+	if r.Variant == "light" {
+		return r.Variant + strconv.Itoa(r.Rank)
 	}
-	return fmt.Sprintf("%s-%s-%s-seed%d", j.spec.Name, v, j.protocol, j.seed)
+	return r.Variant
 }
 
 func main() {
 	models := flag.String("models", strings.Join(zoo.List(), ","), "comma-separated models")
 	protocols := flag.String("protocols", train.Paper, "comma-separated protocols: paper, clean")
 	seeds := flag.String("seeds", "42", "comma-separated seeds")
+	rows := flag.String("rows", "", "comma-separated rows to run, e.g. conv2d,light3 (default: every row of each table)")
 	runs := flag.String("runs", "runs/compare", "folder of the run directories (checkpoints)")
 	out := flag.String("out", "results", "folder of the report: paper-tables.{csv,json,md} and each run's result")
 	dataDir := flag.String("data", "", "data directory (else $"+datasets.EnvVar+", the user cache, the system copies)")
 	epochs := flag.Int("epochs", 0, "epochs per run (default: the paper's)")
 	reportOnly := flag.Bool("report", false, "only rewrite the report from finished runs")
 	flag.Parse()
-	jobs, err := plan(*models, *protocols, *seeds)
+	jobs, err := plan(*models, *protocols, *seeds, *rows)
 	if err == nil && !*reportOnly {
 		err = sweep(jobs, *runs, *out, *dataDir, *epochs)
 	}
@@ -68,8 +73,14 @@ func main() {
 	}
 }
 
-func plan(models, protocols, seeds string) ([]job, error) {
+func plan(models, protocols, seeds, rows string) ([]job, error) {
 	var jobs []job
+	only := map[string]bool{}
+	for _, r := range strings.Split(rows, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			only[r] = true
+		}
+	}
 	for _, m := range strings.Split(models, ",") {
 		spec, err := zoo.Get(strings.TrimSpace(m))
 		if err != nil {
@@ -85,10 +96,15 @@ func plan(models, protocols, seeds string) ([]job, error) {
 					return nil, fmt.Errorf("compare: seed %q is not a positive integer", s)
 				}
 				for _, row := range spec.Paper {
-					jobs = append(jobs, job{spec: spec, row: row, protocol: p, seed: seed})
+					if len(only) == 0 || only[rowName(row)] {
+						jobs = append(jobs, job{spec: spec, row: row, protocol: p, seed: seed})
+					}
 				}
 			}
 		}
+	}
+	if len(jobs) == 0 {
+		return nil, fmt.Errorf("compare: no row of %s is named in -rows %q; rows are conv2d, separable, light1, light2, ...", models, rows)
 	}
 	return jobs, nil
 }

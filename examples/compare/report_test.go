@@ -12,7 +12,7 @@ import (
 )
 
 func TestReportFromFinishedRuns(t *testing.T) {
-	jobs, err := plan("mnist,cifar10", "paper", "1,2")
+	jobs, err := plan("mnist,cifar10", "paper", "1,2", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,9 +61,25 @@ func TestReportFromFinishedRuns(t *testing.T) {
 }
 
 func TestPlanRejectsBadInput(t *testing.T) {
-	for _, args := range [][3]string{{"imagenet", "paper", "1"}, {"mnist", "fast", "1"}, {"mnist", "paper", "x"}} {
-		if _, err := plan(args[0], args[1], args[2]); err == nil {
+	for _, args := range [][4]string{{"imagenet", "paper", "1", ""}, {"mnist", "fast", "1", ""}, {"mnist", "paper", "x", ""}, {"mnist", "paper", "1", "light9"}} {
+		if _, err := plan(args[0], args[1], args[2], args[3]); err == nil {
 			t.Errorf("%v accepted", args)
 		}
+	}
+}
+
+func TestPlanRows(t *testing.T) {
+	jobs, err := plan("mnist,fashion-mnist", "paper", "3,4", "light3, conv2d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, j := range jobs {
+		names = append(names, j.name())
+	}
+	want := "mnist-conv2d-paper-seed3 mnist-light3-paper-seed3 mnist-conv2d-paper-seed4 mnist-light3-paper-seed4 " +
+		"fashion-mnist-conv2d-paper-seed3 fashion-mnist-light3-paper-seed3 fashion-mnist-conv2d-paper-seed4 fashion-mnist-light3-paper-seed4"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("jobs %s\nwant %s", got, want)
 	}
 }
