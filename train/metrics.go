@@ -7,6 +7,11 @@ type Metrics struct {
 	Images   int     `json:"images"`
 	Loss     float64 `json:"loss"`     // mean softmax cross-entropy
 	Accuracy float64 `json:"accuracy"` // fraction classified correctly
+	// ErrorLoss is the part of Loss that the misclassified images contribute (their summed
+	// cross-entropy over all images), MaxLoss the largest cross-entropy of one image: they
+	// tell a confidently wrong model from a hesitant one at the same accuracy.
+	ErrorLoss float64 `json:"error_loss"`
+	MaxLoss   float64 `json:"max_loss"`
 	// Confusion[t][p] counts images of true class t predicted as p.
 	Confusion [][]int   `json:"confusion"`
 	Precision []float64 `json:"precision"`
@@ -16,8 +21,8 @@ type Metrics struct {
 
 // tally accumulates predictions.
 type tally struct {
-	lossSum   float64
-	confusion [][]int
+	lossSum, errorLossSum, maxLoss float64
+	confusion                      [][]int
 }
 
 func newTally(classes int) *tally {
@@ -31,6 +36,10 @@ func newTally(classes int) *tally {
 func (t *tally) add(label, predicted int, loss float64) {
 	t.confusion[label][predicted]++
 	t.lossSum += loss
+	t.maxLoss = max(t.maxLoss, loss)
+	if label != predicted {
+		t.errorLossSum += loss
+	}
 }
 
 func (t *tally) metrics() Metrics {
@@ -56,6 +65,8 @@ func (t *tally) metrics() Metrics {
 	}
 	m.Accuracy = ratio(correct, m.Images)
 	m.Loss = t.lossSum / math.Max(float64(m.Images), 1)
+	m.ErrorLoss = t.errorLossSum / math.Max(float64(m.Images), 1)
+	m.MaxLoss = t.maxLoss
 	return m
 }
 
