@@ -4,11 +4,29 @@ package sgemm
 
 import "golang.org/x/sys/cpu"
 
-// Accelerated says whether Gemm runs the AVX2/FMA kernel.
-var Accelerated = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// Accelerated says whether Gemm runs assembly kernels (AVX2 and FMA); Wide whether its main
+// kernel is the AVX-512 one, 32 columns wide. Both may be switched off (tests do).
+var (
+	Accelerated = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	Wide        = Accelerated && cpu.X86.HasAVX512F
+)
+
+func init() { SetWide(Wide) }
+
+// SetWide chooses the AVX-512 kernel (when the processor has it) or the AVX2 one.
+func SetWide(on bool) {
+	Wide = on && Accelerated && cpu.X86.HasAVX512F
+	nr = 16
+	if Wide {
+		nr = 32
+	}
+}
 
 //go:noescape
 func kernelAVX2(kb int, a, b, c *float32, ldb, ldc int, store bool)
+
+//go:noescape
+func kernelAVX512(kb int, a, b, c *float32, ldb, ldc int, store bool)
 
 func kernel(kb int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
 	if !Accelerated {
@@ -18,6 +36,10 @@ func kernel(kb int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
 	_ = a[kb*mr-1] // bounds the assembly's reads and writes
 	_ = b[(kb-1)*ldb+nr-1]
 	_ = c[(mr-1)*ldc+nr-1]
+	if nr == 32 {
+		kernelAVX512(kb, &a[0], &b[0], &c[0], ldb, ldc, store)
+		return
+	}
 	kernelAVX2(kb, &a[0], &b[0], &c[0], ldb, ldc, store)
 }
 
@@ -88,3 +110,5 @@ func rowsTile(x []float32, ld, r0, n, rows, k int, pad []float32) ([]float32, in
 	}
 	return pad, k
 }
+
+func cpuHasAVX2() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }

@@ -2,8 +2,11 @@
 
 package sgemm
 
-// Accelerated says whether Gemm runs the AVX2/FMA kernel.
-var Accelerated = false
+// Accelerated says whether Gemm runs assembly kernels; Wide whether the AVX-512 one.
+var Accelerated, Wide = false, false
+
+// SetWide does nothing without assembly kernels.
+func SetWide(bool) {}
 
 func kernel(kb int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
 	kernelGo(kb, a, b, ldb, c, ldc, store)
@@ -14,3 +17,5 @@ func direct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32,
 }
 
 func useDirect(transA, transB bool, m, k int) bool { return false }
+
+func cpuHasAVX2() bool { return false }

@@ -10,12 +10,15 @@ import "sync"
 // Register tile (mr x nr) and cache blocks: a kc x nr slice of packed B stays in L1, an
 // mc x kc block of packed A in L2, a kc x nc panel of packed B in L3.
 const (
-	mr = 6
-	nr = 16
-	kc = 256
-	mc = 96
-	nc = 2048
+	mr    = 6
+	maxNR = 32
+	kc    = 256
+	mc    = 96
+	nc    = 2048
 )
+
+// nr is the tile's width: 32 columns for the AVX-512 kernel, else 16.
+var nr = 16
 
 // Gemm computes C = op(A)·op(B) + beta·C, where op(A) is m x k, op(B) is k x n and C is
 // m x n, all row-major with leading dimensions lda, ldb and ldc; op transposes a matrix when
@@ -123,8 +126,8 @@ func (bb blockB) panel(jr int) ([]float32, int) {
 // buffers are the packed B blocks of one call, pooled so that steady-state calls allocate
 // nothing.
 type buffers struct {
-	b    [kc * (nc + nr)]float32
-	edge [mr * nr]float32
+	b    [kc * (nc + maxNR)]float32
+	edge [mr * maxNR]float32
 }
 
 var pool = sync.Pool{New: func() any { return new(buffers) }}
@@ -231,7 +234,7 @@ func macro(mb, kb int, a []float32, buf *buffers, bb blockB, c []float32, ldc in
 // kernelGo adds the product of an mr x kb packed panel of A and kb rows of nr values of B,
 // ldb apart, to the mr x nr tile of C at c, or stores it there when store is set.
 func kernelGo(kb int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
-	var acc [mr * nr]float32
+	var acc [mr * maxNR]float32
 	for p := 0; p < kb; p++ {
 		ap, bp := a[p*mr:][:mr], b[p*ldb:][:nr]
 		for i, ai := range ap {

@@ -101,13 +101,29 @@ func TestGemmMatchesFloat64Product(t *testing.T) {
 	}
 }
 
-// The plain-Go kernel is what runs without AVX2 or under the purego tag.
-func TestGoKernelMatchesFloat64Product(t *testing.T) {
-	defer func(v bool) { Accelerated = v }(Accelerated)
-	Accelerated = false
-	for _, s := range shapes() {
-		check(t, false, true, s[0], s[1], s[2], 1)
-		check(t, true, false, s[0], s[1], s[2], 0)
+// Every kernel this machine can run gives the product: the AVX-512 one (32 columns), the
+// AVX2 one (16) and the plain-Go one, which runs without AVX2 or under the purego tag.
+func TestEveryKernelMatchesFloat64Product(t *testing.T) {
+	defer func(acc, wide bool) { Accelerated = acc; SetWide(wide) }(Accelerated, Wide)
+	for _, k := range []struct {
+		name        string
+		accelerated bool
+		wide        bool
+	}{{"avx512", true, true}, {"avx2", true, false}, {"go", false, false}} {
+		Accelerated = k.accelerated && cpuHasAVX2()
+		SetWide(k.wide)
+		if Accelerated != k.accelerated || Wide != k.wide {
+			t.Logf("%s kernel: not on this machine", k.name)
+			continue
+		}
+		t.Run(k.name, func(t *testing.T) {
+			for _, s := range shapes() {
+				for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}} {
+					check(t, tr[0], tr[1], s[0], s[1], s[2], 0)
+					check(t, tr[0], tr[1], s[0], s[1], s[2], 1)
+				}
+			}
+		})
 	}
 }
 
@@ -146,12 +162,22 @@ func BenchmarkGemm(b *testing.B) {
 			ldb = s.k
 		}
 		flops := 2 * float64(s.m*s.n*s.k)
-		b.Run("lightzoo/"+s.name, func(b *testing.B) {
-			for b.Loop() {
-				Gemm(s.tA, s.tB, s.m, s.n, s.k, a, lda, bb, ldb, 0, c, s.n)
+		for _, wide := range []bool{true, false} {
+			name := "lightzoo-avx2/"
+			if wide {
+				name = "lightzoo-avx512/"
 			}
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
+			b.Run(name+s.name, func(b *testing.B) {
+				defer SetWide(Wide)
+				if SetWide(wide); Wide != wide {
+					b.Skip("no AVX-512 here")
+				}
+				for b.Loop() {
+					Gemm(s.tA, s.tB, s.m, s.n, s.k, a, lda, bb, ldb, 0, c, s.n)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 		b.Run("gonum/"+s.name, func(b *testing.B) {
 			ta, tb := blas.NoTrans, blas.NoTrans
 			if s.tA {
