@@ -104,7 +104,7 @@ func plan(models, protocols, seeds, rows string) ([]job, error) {
 		}
 	}
 	if len(jobs) == 0 {
-		return nil, fmt.Errorf("compare: no row of %s is named in -rows %q; rows are conv2d, separable, light1, light2, ...", models, rows)
+		return nil, fmt.Errorf("compare: no row of %s is named in -rows %q; rows are conv2d, separable, light1, light2 and so on", models, rows)
 	}
 	return jobs, nil
 }
