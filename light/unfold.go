@@ -1,0 +1,115 @@
+package light
+
+// im2col unfolds one image x (c, h, w) into cols (c·kh·kw, oh·ow).
+func im2col[T float](g convGeom, x, cols []T) {
+	p := g.pixels()
+	for c := 0; c < g.c; c++ {
+		plane := x[c*g.h*g.w:][:g.h*g.w]
+		for ky := 0; ky < g.kh; ky++ {
+			for kx := 0; kx < g.kw; kx++ {
+				row := cols[((c*g.kh+ky)*g.kw+kx)*p:][:p]
+				if g.stride == 1 {
+					shifted(g, plane, row, ky, kx)
+				} else {
+					strided(g, plane, row, ky, kx)
+				}
+			}
+		}
+	}
+}
+
+// shifted writes the row of tap (ky, kx) with stride 1 (so ow = w): the plane shifted by
+// (ky-pad, kx-pad), which is one contiguous copy whose wrapped-around edge columns are then
+// zeroed.
+func shifted[T float](g convGeom, plane, row []T, ky, kx int) {
+	lo, hi, _ := g.columns(kx)
+	y0, y1 := max(0, g.pad-ky), min(g.oh, g.h+g.pad-ky) // rows whose input row exists
+	if y0 >= y1 || lo >= hi {
+		clear(row)
+		return
+	}
+	clear(row[:y0*g.ow])
+	clear(row[y1*g.ow:])
+	off := (ky-g.pad)*g.w + kx - g.pad
+	copy(row[y0*g.ow+lo:(y1-1)*g.ow+hi], plane[y0*g.ow+lo+off:])
+	for oy := y0; oy < y1; oy++ {
+		r := row[oy*g.ow : (oy+1)*g.ow]
+		for ox := 0; ox < lo; ox++ {
+			r[ox] = 0
+		}
+		for ox := hi; ox < g.ow; ox++ {
+			r[ox] = 0
+		}
+	}
+}
+
+// strided writes the row of tap (ky, kx) for a stride above 1, element by element.
+func strided[T float](g convGeom, plane, row []T, ky, kx int) {
+	lo, hi, ix0 := g.columns(kx)
+	for oy := 0; oy < g.oh; oy++ {
+		dst := row[oy*g.ow : (oy+1)*g.ow]
+		iy := oy*g.stride - g.pad + ky
+		if iy < 0 || iy >= g.h || lo >= hi {
+			clear(dst)
+			continue
+		}
+		clear(dst[:lo])
+		clear(dst[hi:])
+		src := plane[iy*g.w:]
+		for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
+			dst[ox] = src[ix]
+		}
+	}
+}
+
+// col2im adds cols (c·kh·kw, oh·ow) back into the image gradient dx (c, h, w).
+func col2im[T float](g convGeom, cols, dx []T) {
+	p := g.pixels()
+	for c := 0; c < g.c; c++ {
+		plane := dx[c*g.h*g.w:]
+		for ky := 0; ky < g.kh; ky++ {
+			for kx := 0; kx < g.kw; kx++ {
+				row := cols[((c*g.kh+ky)*g.kw+kx)*p:][:p]
+				lo, hi, ix0 := g.columns(kx)
+				for oy := 0; oy < g.oh; oy++ {
+					iy := oy*g.stride - g.pad + ky
+					if iy < 0 || iy >= g.h {
+						continue
+					}
+					src, dst := row[oy*g.ow:], plane[iy*g.w:]
+					for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
+						dst[ix] += src[ox]
+					}
+				}
+			}
+		}
+	}
+}
+
+// columns is the range [lo, hi) of output columns whose input column for tap kx is inside the
+// image, and the input column of lo.
+func (g convGeom) columns(kx int) (lo, hi, ix0 int) {
+	lo = max(0, ceilDiv(g.pad-kx, g.stride))
+	hi = min(g.ow, (g.w-1+g.pad-kx)/g.stride+1)
+	return lo, hi, lo*g.stride - g.pad + kx
+}
+
+// unfold returns image x as the (c·kh·kw, oh·ow) matrix of the convolution: x itself for a
+// 1x1 kernel with stride 1, else its im2col unfolding into cols.
+func unfold[T float](g convGeom, x, cols []T) []T {
+	if g.pointwise() {
+		return x
+	}
+	im2col(g, x, cols)
+	return cols
+}
+
+func (g convGeom) pointwise() bool { return g.kh == 1 && g.kw == 1 && g.stride == 1 }
+
+// cols is the scratch matrix of one worker (none for a pointwise convolution).
+func (g convGeom) cols() int {
+	if g.pointwise() {
+		return 0
+	}
+	return g.patch() * g.pixels()
+}
