@@ -10,7 +10,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lightzoo/lightzoo/light"
 	"github.com/lightzoo/lightzoo/train"
+	"github.com/lightzoo/lightzoo/zoo"
 )
 
 // row is one finished run beside the paper's numbers: a line of paper-tables.csv.
@@ -34,10 +36,30 @@ type row struct {
 	PaperLoss            float64 `json:"paper_loss"`
 }
 
+// flopCounts caches the forward FLOPs of each row's model as the code defines it now, so
+// that a table's column is consistent whichever version made each run.
+type flopCounts map[string]int64
+
+func (f flopCounts) of(j job) int64 {
+	key := j.spec.Name + "/" + rowName(j.row)
+	if n, ok := f[key]; ok {
+		return n
+	}
+	var n int64
+	if v, err := light.ParseVariant(j.row.Variant, j.row.Rank); err == nil {
+		if m, err := zoo.New(j.spec, v, zoo.Config{Batch: 1, Inference: true}); err == nil {
+			n = m.FLOPs()
+		}
+	}
+	f[key] = n
+	return n
+}
+
 // writeReport gathers the finished runs of jobs and writes paper-tables.{csv,json,md}, plots
 // under out/plots/, and a copy of each run's result, metrics and command under out/runs/.
 func writeReport(jobs []job, runs, out string) error {
 	var rows []row
+	flops := flopCounts{}
 	curves := map[string][]curve{}
 	for _, j := range jobs {
 		dir := filepath.Join(runs, j.name())
@@ -52,7 +74,7 @@ func writeReport(jobs []job, runs, out string) error {
 		rows = append(rows, row{Model: r.Model, Variant: r.Variant, Rank: r.Rank, Protocol: r.Protocol, Seed: r.Seed,
 			Epochs: r.Epochs, Total: r.Total, Trainable: r.Trainable, TestAccuracy: r.TestAccuracy, TestLoss: r.TestLoss,
 			TestImages: r.TestImages, SecondsPerEpoch: r.SecondsPerEpoch, TrainImagesPerSecond: r.TrainImagesPerSecond,
-			FLOPs: r.FLOPs, PaperTotal: j.row.Total, PaperAccuracy: j.row.Accuracy, PaperLoss: j.row.Loss})
+			FLOPs: flops.of(j), PaperTotal: j.row.Total, PaperAccuracy: j.row.Accuracy, PaperLoss: j.row.Loss})
 		curves[r.Model] = append(curves[r.Model], curve{name: j.name(), history: r.History})
 		if err := keep(dir, filepath.Join(out, "runs", j.name())); err != nil {
 			return err
