@@ -34,6 +34,10 @@ type row struct {
 	PaperTotal           int     `json:"paper_total"`
 	PaperAccuracy        float64 `json:"paper_accuracy"`
 	PaperLoss            float64 `json:"paper_loss"`
+	// Commit and Procs say which code made the run and on how many cores (empty and 0 for
+	// runs older than that record).
+	Commit string `json:"commit"`
+	Procs  int    `json:"gomaxprocs"`
 }
 
 // flopCounts caches the forward FLOPs of each row's model as the code defines it now, so
@@ -74,7 +78,8 @@ func writeReport(jobs []job, runs, out string) error {
 		rows = append(rows, row{Model: r.Model, Variant: r.Variant, Rank: r.Rank, Protocol: r.Protocol, Seed: r.Seed,
 			Epochs: r.Epochs, Total: r.Total, Trainable: r.Trainable, TestAccuracy: r.TestAccuracy, TestLoss: r.TestLoss,
 			TestImages: r.TestImages, SecondsPerEpoch: r.SecondsPerEpoch, TrainImagesPerSecond: r.TrainImagesPerSecond,
-			FLOPs: flops.of(j), PaperTotal: j.row.Total, PaperAccuracy: j.row.Accuracy, PaperLoss: j.row.Loss})
+			FLOPs: flops.of(j), PaperTotal: j.row.Total, PaperAccuracy: j.row.Accuracy, PaperLoss: j.row.Loss,
+			Commit: r.Build.Commit, Procs: r.Build.Procs})
 		curves[r.Model] = append(curves[r.Model], curve{name: j.name(), history: r.History})
 		if err := keep(dir, filepath.Join(out, "runs", j.name())); err != nil {
 			return err
@@ -122,12 +127,13 @@ func writeCSV(path string, rows []row) error {
 	w := csv.NewWriter(f)
 	w.Write([]string{"model", "variant", "rank", "protocol", "seed", "epochs", "total", "trainable", "test_accuracy",
 		"test_loss", "test_images", "seconds_per_epoch", "train_images_per_second", "flops_per_image",
-		"paper_total", "paper_accuracy", "paper_loss"})
+		"paper_total", "paper_accuracy", "paper_loss", "commit", "gomaxprocs"})
 	for _, r := range rows {
 		w.Write([]string{r.Model, r.Variant, strconv.Itoa(r.Rank), r.Protocol, strconv.FormatUint(r.Seed, 10),
 			strconv.Itoa(r.Epochs), strconv.Itoa(r.Total), strconv.Itoa(r.Trainable), ftoa(r.TestAccuracy),
 			ftoa(r.TestLoss), strconv.Itoa(r.TestImages), ftoa(r.SecondsPerEpoch), ftoa(r.TrainImagesPerSecond),
-			strconv.FormatInt(r.FLOPs, 10), strconv.Itoa(r.PaperTotal), ftoa(r.PaperAccuracy), ftoa(r.PaperLoss)})
+			strconv.FormatInt(r.FLOPs, 10), strconv.Itoa(r.PaperTotal), ftoa(r.PaperAccuracy), ftoa(r.PaperLoss),
+			r.Commit, strconv.Itoa(r.Procs)})
 	}
 	w.Flush()
 	return w.Error()
