@@ -8,6 +8,8 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/pkg/errors"
+
+	"github.com/lightzoo/lightzoo/light/internal/vec"
 )
 
 // poolGeom is the geometry of max pooling without padding.
@@ -84,6 +86,10 @@ func maxPool2Planes[T float](p poolGeom, y, x []T, lo, hi int) {
 		for oy := 0; oy < p.oh; oy++ {
 			r0, r1 := in[2*oy*p.w:][:2*p.ow], in[(2*oy+1)*p.w:][:2*p.ow]
 			row := out[oy*p.ow : (oy+1)*p.ow]
+			if row32, ok := any(row).([]float32); ok {
+				vec.MaxPool2(row32, any(r0).([]float32), any(r1).([]float32))
+				continue
+			}
 			for ox := range row {
 				row[ox] = max(r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1])
 			}
@@ -92,11 +98,16 @@ func maxPool2Planes[T float](p poolGeom, y, x []T, lo, hi int) {
 }
 
 // maxPool2GradPlanes is maxPoolGradPlanes for 2x2 windows with stride 2: it finds the first
-// input equal to the window's max with conditional moves instead of unpredictable branches.
+// input equal to the window's max with conditional moves instead of unpredictable branches
+// (float32: with vector masks, package vec).
 func maxPool2GradPlanes[T float](p poolGeom, dx, x, dy []T, lo, hi int) {
 	for plane := lo; plane < hi; plane++ {
 		in, d := x[plane*p.h*p.w:][:p.h*p.w], dx[plane*p.h*p.w:][:p.h*p.w]
 		g := dy[plane*p.oh*p.ow:][:p.oh*p.ow]
+		if d32, ok := any(d).([]float32); ok {
+			maxPool2Grad32(p, d32, any(in).([]float32), any(g).([]float32))
+			continue
+		}
 		for oy := 0; oy < p.oh; oy++ {
 			for ox := 0; ox < p.ow; ox++ {
 				i := 2*oy*p.w + 2*ox
@@ -110,6 +121,14 @@ func maxPool2GradPlanes[T float](p poolGeom, dx, x, dy []T, lo, hi int) {
 				d[i] += g[oy*p.ow+ox]
 			}
 		}
+	}
+}
+
+// maxPool2Grad32 is one plane of maxPool2GradPlanes in float32, a row of windows at a time.
+func maxPool2Grad32(p poolGeom, d, in, g []float32) {
+	for oy := 0; oy < p.oh; oy++ {
+		r0, r1 := 2*oy*p.w, (2*oy+1)*p.w
+		vec.MaxPool2Grad(d[r0:r0+2*p.ow], d[r1:r1+2*p.ow], in[r0:r0+2*p.ow], in[r1:r1+2*p.ow], g[oy*p.ow:(oy+1)*p.ow])
 	}
 }
 

@@ -433,37 +433,53 @@ func widen(x []float32) []float64 {
 }
 
 // The 2x2 fast path of max pooling gives the general path's values and gradients, ties and
-// NaNs included.
+// NaNs included, in float64 (Go) and float32 (package vec).
 func TestMaxPool2MatchesGeneral(t *testing.T) {
-	p := poolGeom{n: 1, c: 2, h: 6, w: 7, size: 2, stride: 2, oh: 3, ow: 3}
+	testMaxPool2[float64](t)
+	testMaxPool2[float32](t)
+}
+
+func testMaxPool2[T float](t *testing.T) {
+	p := poolGeom{n: 1, c: 2, h: 7, w: 22, size: 2, stride: 2, oh: 3, ow: 11}
 	r := rand.New(rand.NewPCG(1, 2))
-	pick := []float64{math.NaN(), 1, 2, 2, -1, math.Inf(1)}
-	x, dy := make([]float64, p.c*p.h*p.w), make([]float64, p.c*p.oh*p.ow)
+	pick := []T{T(math.NaN()), 1, 2, 2, -1, T(math.Inf(1))}
+	x, dy := make([]T, p.c*p.h*p.w), make([]T, p.c*p.oh*p.ow)
 	for i := range dy {
-		dy[i] = float64(i + 1)
+		dy[i] = T(i + 1)
 	}
 	for trial := 0; trial < 500; trial++ {
 		for i := range x {
-			x[i] = pick[r.IntN(len(pick))]
+			x[i] = pick[r.IntN(len(pick)-1)+btoi(trial%4 == 0)]
 		}
-		y, dx := make([]float64, len(dy)), make([]float64, len(x))
+		y, dx := make([]T, len(dy)), make([]T, len(x))
 		maxPool2Planes(p, y, x, 0, p.c)
 		maxPool2GradPlanes(p, dx, x, dy, 0, p.c)
+		want := make([]T, len(x))
 		for plane := 0; plane < p.c; plane++ {
 			for oy := 0; oy < p.oh; oy++ {
 				for ox := 0; ox < p.ow; ox++ {
 					o, in := plane*p.oh*p.ow+oy*p.ow+ox, x[plane*p.h*p.w:]
 					i := argmax(p, in, oy, ox)
-					if want := in[i]; math.Float64bits(y[o]) != math.Float64bits(want) && !(math.IsNaN(y[o]) && math.IsNaN(want)) {
-						t.Fatalf("window %d of %v: max %g, want %g", o, x, y[o], want)
+					if m := in[i]; y[o] != m && !(y[o] != y[o] && m != m) {
+						t.Fatalf("window %d of %v: max %g, want %g", o, x, y[o], m)
 					}
-					if got := dx[plane*p.h*p.w+i]; got != dy[o] {
-						t.Fatalf("window %d of %v: gradient went elsewhere than offset %d", o, x, i)
-					}
+					want[plane*p.h*p.w+i] += dy[o]
 				}
 			}
 		}
+		for i := range dx {
+			if dx[i] != want[i] {
+				t.Fatalf("input %d of %v: gradient %g, want %g", i, x, dx[i], want[i])
+			}
+		}
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // poison fills the output an op reuses between runs with NaN.

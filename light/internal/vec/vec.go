@@ -3,7 +3,10 @@
 // and under the purego tag. Every function handles any length.
 package vec
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // ScaleShift sets y[i] = a·x[i] + b.
 func ScaleShift(y, x []float32, a, b float32) {
@@ -93,5 +96,70 @@ func ReLUGrad(dx, x, dy []float32) {
 		b := math.Float32bits(x[i])
 		mask := uint32(int32(^b)>>31) & uint32(int32(b|-b)>>31)
 		dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
+	}
+}
+
+// MaxPool2 sets out[i] to the largest of r0[2i], r0[2i+1], r1[2i], r1[2i+1]: one output row of
+// 2x2 max pooling with stride 2 from two input rows. A NaN in a window gives NaN.
+func MaxPool2(out, r0, r1 []float32) {
+	r0, r1 = r0[:2*len(out)], r1[:2*len(out)]
+	n := wide(len(out))
+	if n > 0 {
+		maxPool2AVX(&out[0], &r0[0], &r1[0], n)
+		if t := len(out) - 8; t > n-8 { // the tail, as 8 windows overlapping those done
+			maxPool2AVX(&out[t], &r0[2*t], &r1[2*t], 8)
+			return
+		}
+	}
+	for i := n; i < len(out); i++ {
+		out[i] = max(r0[2*i], r0[2*i+1], r1[2*i], r1[2*i+1])
+	}
+}
+
+// MaxPool2Grad is the gradient of MaxPool2: it stores g[i] at the first input of window i
+// that equals the window's maximum (the first NaN, if there is one) in d0 or d1, the
+// gradient rows of r0 and r1, and zero at the window's other three inputs.
+func MaxPool2Grad(d0, d1, r0, r1, g []float32) {
+	m := 2 * len(g)
+	d0, d1, r0, r1 = d0[:m], d1[:m], r0[:m], r1[:m]
+	n := wide(len(g))
+	grad8 := func(i int) { // windows i..i+7, in Go if they hold a NaN
+		if maxPool2GradAVX(&d0[2*i], &d1[2*i], &r0[2*i], &r1[2*i], &g[i], 8) == 0 {
+			maxPool2GradGo(d0, d1, r0, r1, g, i, i+8)
+		}
+	}
+	for i := 0; i < n; {
+		if i += maxPool2GradAVX(&d0[2*i], &d1[2*i], &r0[2*i], &r1[2*i], &g[i], n-i); i < n {
+			grad8(i)
+			i += 8
+		}
+	}
+	if t := len(g) - 8; n > 0 && t > n-8 { // the tail, as 8 windows overlapping those done
+		grad8(t)
+		return
+	}
+	maxPool2GradGo(d0, d1, r0, r1, g, n, len(g))
+}
+
+func maxPool2GradGo(d0, d1, r0, r1, g []float32, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		w := [4]float32{r0[2*i], r0[2*i+1], r1[2*i], r1[2*i+1]}
+		best := 3
+		if m := max(w[0], w[1], w[2], w[3]); m != m {
+			best = slices.IndexFunc(w[:], func(v float32) bool { return v != v })
+		} else { // the first equal to m, without branches
+			if w[2] == m {
+				best = 2
+			}
+			if w[1] == m {
+				best = 1
+			}
+			if w[0] == m {
+				best = 0
+			}
+		}
+		var out [4]float32
+		out[best] = g[i]
+		d0[2*i], d0[2*i+1], d1[2*i], d1[2*i+1] = out[0], out[1], out[2], out[3]
 	}
 }

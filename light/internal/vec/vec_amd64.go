@@ -35,3 +35,12 @@ func reluAVX(y, x *float32, n int)
 
 //go:noescape
 func reluGradAVX(dx, x, dy *float32, n int)
+
+//go:noescape
+func maxPool2AVX(out, r0, r1 *float32, n int)
+
+// maxPool2GradAVX handles windows 8 at a time until n or a group of 8 with a NaN, and
+// returns how many it handled.
+//
+//go:noescape
+func maxPool2GradAVX(d0, d1, r0, r1, grad *float32, n int) int

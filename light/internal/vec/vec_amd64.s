@@ -165,3 +165,106 @@ reluGradLoop:
 	JNZ     reluGradLoop
 	VZEROUPPER
 	RET
+
+// EVENODD splits 16 columns of a row (Ya: columns 0-7, Yb: 8-15) into the even columns (Ye)
+// and the odd ones (Yo), both in the window order w0 w1 w4 w5 | w2 w3 w6 w7.
+#define EVENODD(Ya, Yb, Ye, Yo) \
+	VSHUFPS $0x88, Yb, Ya, Ye \
+	VSHUFPS $0xDD, Yb, Ya, Yo
+
+// func maxPool2AVX(out, r0, r1 *float32, n int)
+// Eight windows per iteration; lanes holding a NaN are set to all-ones bits, a NaN.
+TEXT ·maxPool2AVX(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ r0+8(FP), SI
+	MOVQ r1+16(FP), DX
+	MOVQ n+24(FP), CX
+
+pool2Loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS (DX), Y2
+	VMOVUPS 32(DX), Y3
+	EVENODD(Y0, Y1, Y4, Y5)
+	EVENODD(Y2, Y3, Y6, Y7)
+	VCMPPS  $3, Y5, Y4, Y8 // unordered: a NaN in the pair
+	VCMPPS  $3, Y7, Y6, Y9
+	VORPS   Y9, Y8, Y8
+	VMAXPS  Y5, Y4, Y4
+	VMAXPS  Y7, Y6, Y6
+	VMAXPS  Y6, Y4, Y4
+	VORPS   Y8, Y4, Y4
+	VPERMPD $0xD8, Y4, Y4 // back to w0..w7
+	VMOVUPS Y4, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JNZ     pool2Loop
+	VZEROUPPER
+	RET
+
+// func maxPool2GradAVX(d0, d1, r0, r1, grad *float32, n int) int
+// For each window, masks q0..q3 select the first of a, b, c, d (r0 even, r0 odd, r1 even,
+// r1 odd) equal to the maximum; the gradient goes there and zeros to the rest.
+TEXT ·maxPool2GradAVX(SB), NOSPLIT, $0-56
+	MOVQ     d0+0(FP), DI
+	MOVQ     d1+8(FP), R8
+	MOVQ     r0+16(FP), SI
+	MOVQ     r1+24(FP), DX
+	MOVQ     grad+32(FP), R9
+	MOVQ     n+40(FP), CX
+	XORQ     AX, AX
+	VPCMPEQD Y15, Y15, Y15
+
+pool2GradLoop:
+	VMOVUPS   (SI), Y0
+	VMOVUPS   32(SI), Y1
+	VMOVUPS   (DX), Y2
+	VMOVUPS   32(DX), Y3
+	EVENODD(Y0, Y1, Y4, Y5)
+	EVENODD(Y2, Y3, Y6, Y7)
+	VCMPPS    $3, Y5, Y4, Y8
+	VCMPPS    $3, Y7, Y6, Y9
+	VORPS     Y9, Y8, Y8
+	VMOVMSKPS Y8, BX
+	TESTL     BX, BX
+	JNZ       pool2GradDone
+	VMAXPS    Y5, Y4, Y8
+	VMAXPS    Y7, Y6, Y9
+	VMAXPS    Y9, Y8, Y8         // the maximum m
+	VCMPPS    $0, Y8, Y4, Y10    // q0 = a == m
+	VCMPPS    $0, Y8, Y5, Y11
+	VANDNPS   Y11, Y10, Y11      // q1 = b == m and not q0
+	VORPS     Y11, Y10, Y12
+	VCMPPS    $0, Y8, Y6, Y13
+	VANDNPS   Y13, Y12, Y13      // q2
+	VORPS     Y13, Y12, Y12
+	VANDNPS   Y15, Y12, Y12      // q3 = not (q0 or q1 or q2)
+	VMOVUPS   (R9), Y14
+	VPERMPD   $0xD8, Y14, Y14    // g in window order
+	VANDPS    Y14, Y10, Y10
+	VANDPS    Y14, Y11, Y11
+	VANDPS    Y14, Y13, Y13
+	VANDPS    Y14, Y12, Y12
+	VUNPCKLPS Y11, Y10, Y0
+	VUNPCKHPS Y11, Y10, Y1
+	VUNPCKLPS Y12, Y13, Y2
+	VUNPCKHPS Y12, Y13, Y3
+	VMOVUPS   Y0, (DI)
+	VMOVUPS   Y1, 32(DI)
+	VMOVUPS   Y2, (R8)
+	VMOVUPS   Y3, 32(R8)
+	ADDQ      $64, SI
+	ADDQ      $64, DX
+	ADDQ      $64, DI
+	ADDQ      $64, R8
+	ADDQ      $32, R9
+	ADDQ      $8, AX
+	CMPQ      AX, CX
+	JLT       pool2GradLoop
+
+pool2GradDone:
+	MOVQ AX, ret+48(FP)
+	VZEROUPPER
+	RET

@@ -14,3 +14,6 @@ func sumSqDevAVX(x *float32, n int, mu float32) float32              { panic("ve
 func sumDevAVX(dy, x *float32, n int, mu float32) (float32, float32) { panic("vec: no assembly") }
 func reluAVX(y, x *float32, n int)                                   { panic("vec: no assembly") }
 func reluGradAVX(dx, x, dy *float32, n int)                          { panic("vec: no assembly") }
+
+func maxPool2AVX(out, r0, r1 *float32, n int)                  { panic("vec: no assembly") }
+func maxPool2GradAVX(d0, d1, r0, r1, grad *float32, n int) int { panic("vec: no assembly") }

@@ -78,4 +78,40 @@ func TestPlainPath(t *testing.T) {
 	Accelerated = false
 	TestMatchesScalar(t)
 	TestReLUSpecialValues(t)
+	TestMaxPool2(t)
+}
+
+// MaxPool2 and MaxPool2Grad match the scalar rules (Go's max, first maximum or first NaN)
+// on data full of ties, with NaNs in some windows, at lengths around the lane width.
+func TestMaxPool2(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	nan := float32(math.NaN())
+	pick := []float32{-1, 0, 2, 2, 3, nan}
+	for _, n := range []int{1, 7, 8, 9, 16, 17, 40} {
+		for trial := 0; trial < 50; trial++ {
+			r0, r1, g := make([]float32, 2*n), make([]float32, 2*n), random(r, n)
+			for i := range r0 {
+				r0[i], r1[i] = pick[r.IntN(len(pick)-1)], pick[r.IntN(len(pick)-1)]
+				if trial%3 == 0 && r.IntN(20) == 0 {
+					r0[i] = nan
+				}
+			}
+			out, d0, d1 := make([]float32, n), make([]float32, 2*n), make([]float32, 2*n)
+			MaxPool2(out, r0, r1)
+			MaxPool2Grad(d0, d1, r0, r1, g)
+			w0, w1 := make([]float32, 2*n), make([]float32, 2*n)
+			maxPool2GradGo(w0, w1, r0, r1, g, 0, n)
+			for i := range out {
+				want := max(r0[2*i], r0[2*i+1], r1[2*i], r1[2*i+1])
+				if out[i] != want && !(out[i] != out[i] && want != want) {
+					t.Fatalf("n=%d window %d (%v %v / %v %v): max %g, want %g", n, i, r0[2*i], r0[2*i+1], r1[2*i], r1[2*i+1], out[i], want)
+				}
+			}
+			for i := range d0 {
+				if d0[i] != w0[i] || d1[i] != w1[i] {
+					t.Fatalf("n=%d column %d: gradient %g %g, want %g %g (rows %v / %v)", n, i, d0[i], d1[i], w0[i], w1[i], r0, r1)
+				}
+			}
+		}
+	}
 }
