@@ -98,17 +98,9 @@ func convGradKernel[T float](g convGeom, dw, x, dy []T) {
 	}
 }
 
+// convGradBias adds Σdy per output channel into db, the channels spread over the cores.
 func convGradBias[T float](g convGeom, db, dy []T) {
-	p := g.pixels()
-	for i := 0; i < g.n; i++ {
-		for o := 0; o < g.cout; o++ {
-			var s T
-			for _, v := range dy[(i*g.cout+o)*p : (i*g.cout+o+1)*p] {
-				s += v
-			}
-			db[o] += s
-		}
-	}
+	forEach(tensor.Shape{g.n, g.cout, g.pixels()}, dy, func(o, lo, hi int) { db[o] += sumOf(dy[lo:hi]) })
 }
 
 // convOp is a convolution with SAME padding and an optional fused bias that writes NCHW
