@@ -31,8 +31,9 @@ func (b *BatchNormNodes) SetStats(mean, variance []float64) error {
 }
 
 // BatchNorm adds batch normalization over the channels of x (N, C, H, W), Keras
-// style: momentum 0.99 and epsilon 1e-3 unless WithMomentum and WithEpsilon say otherwise.
-// It starts in training mode; Scope.SetTraining(false) switches to the running statistics.
+// style: momentum 0.99 and epsilon 1e-3 unless WithMomentum and WithEpsilon say otherwise;
+// WithActivation(ReLUActivation) applies a ReLU to the output in the same op. It starts in
+// training mode; Scope.SetTraining(false) switches to the running statistics.
 func BatchNorm(s *Scope, x *G.Node, opts ...Option) (b *BatchNormNodes, err error) {
 	defer guard(&err, "BatchNorm", s)
 	set := newSettings(baseSettings, append([]Option{WithRank(1)}, opts...))
@@ -48,7 +49,7 @@ func BatchNorm(s *Scope, x *G.Node, opts ...Option) (b *BatchNormNodes, err erro
 	if err != nil {
 		return nil, err
 	}
-	op := &bnOp{momentum: set.momentum, eps: set.epsilon, training: true}
+	op := &bnOp{momentum: set.momentum, eps: set.epsilon, training: true, relu: set.after == ReLUActivation}
 	if op.mean, op.vari, err = s.runningStats(c); err != nil {
 		return nil, err
 	}
@@ -57,8 +58,12 @@ func BatchNorm(s *Scope, x *G.Node, opts ...Option) (b *BatchNormNodes, err erro
 		return nil, err
 	}
 	s.root.bns = append(s.root.bns, b)
-	s.record(LayerInfo{Kind: "BatchNorm", OutShape: perImage(x.Shape()), Params: 2 * c, Stats: 2 * c,
-		FLOPs: 2 * int64(x.Shape()[1:].TotalSize())})
+	info := LayerInfo{Kind: "BatchNorm", OutShape: perImage(x.Shape()), Params: 2 * c, Stats: 2 * c,
+		FLOPs: 2 * int64(x.Shape()[1:].TotalSize())}
+	if op.relu {
+		info.Kind, info.FLOPs = "BatchNorm+ReLU", info.FLOPs*3/2
+	}
+	s.record(info)
 	return b, nil
 }
 

@@ -28,6 +28,11 @@ type bnOp struct {
 	// sumDy and sumDyXhat (per channel, Σdy and Σdy·x̂) are computed by the first of the
 	// gradient ops to run after a forward run and reused by the other two.
 	sumDy, sumDyXhat []float64
+	// relu fuses a ReLU after the normalization: the op outputs max(y, 0), and its gradient
+	// ops recompute y = a·x + b from the last forward run's per-channel a and b (exactly, the
+	// same way) to mask dy, instead of a separate ReLU op reading and writing the tensor.
+	relu bool
+	a, b []float64
 }
 
 func (op *bnOp) Arity() int { return 3 }
@@ -113,9 +118,16 @@ func bnForward[T float](op *bnOp, shape tensor.Shape, y, x, gamma, beta []T) {
 	mean, inv := channelStats(op, shape, x, true)
 	op.batchMean, op.batchInv = mean, inv
 	op.sumDy, op.sumDyXhat = nil, nil
+	op.a, op.b = make([]float64, len(mean)), make([]float64, len(mean))
 	forEach(shape, x, func(c, lo, hi int) {
 		a := T(inv[c]) * gamma[c]
-		scaleShift(y[lo:hi], x[lo:hi], a, beta[c]-T(mean[c])*a)
+		b := beta[c] - T(mean[c])*a
+		op.a[c], op.b[c] = float64(a), float64(b)
+		if op.relu {
+			scaleShiftReLU(y[lo:hi], x[lo:hi], a, b)
+		} else {
+			scaleShift(y[lo:hi], x[lo:hi], a, b)
+		}
 	})
 }
 
@@ -172,7 +184,7 @@ func bnBackward[T float](op *bnGradOp, shape tensor.Shape, g, x, gamma, dy []T) 
 		mean, inv = channelStats(bn, shape, x, false)
 	}
 	if bn.sumDy == nil {
-		bn.sumDy, bn.sumDyXhat = gradSums(shape, x, dy, mean, inv)
+		bn.sumDy, bn.sumDyXhat = gradSums(bn, shape, x, dy, mean, inv)
 	}
 	switch op.wrt {
 	case 1:
@@ -184,34 +196,47 @@ func bnBackward[T float](op *bnGradOp, shape tensor.Shape, g, x, gamma, dy []T) 
 			g[i] = T(bn.sumDy[i])
 		}
 	default:
-		bnGradInput(bn.training, shape, g, x, gamma, dy, mean, inv, bn.sumDy, bn.sumDyXhat)
+		bnGradInput(bn, shape, g, x, gamma, dy, mean, inv)
 	}
 }
 
-// gradSums returns Σdy and Σdy·x̂ per channel.
-func gradSums[T float](shape tensor.Shape, x, dy []T, mean, inv []float64) (sumDy, sumDyXhat []float64) {
+// gradSums returns Σdy and Σdy·x̂ per channel (dy masked by the fused ReLU, if any).
+func gradSums[T float](bn *bnOp, shape tensor.Shape, x, dy []T, mean, inv []float64) (sumDy, sumDyXhat []float64) {
 	c := shape[1]
 	sumDy, sumDyXhat = make([]float64, c), make([]float64, c)
 	forEach(shape, x, func(i, lo, hi int) {
-		sd, sdx := sumDev(dy[lo:hi], x[lo:hi], T(mean[i]))
+		var sd, sdx T
+		if bn.relu {
+			sd, sdx = sumDevReLU(dy[lo:hi], x[lo:hi], T(mean[i]), T(bn.a[i]), T(bn.b[i]))
+		} else {
+			sd, sdx = sumDev(dy[lo:hi], x[lo:hi], T(mean[i]))
+		}
 		sumDy[i] += float64(sd)
 		sumDyXhat[i] += float64(sdx) * inv[i]
 	})
 	return sumDy, sumDyXhat
 }
 
-// bnGradInput is dx = γ·inv·(dy - (Σdy + x̂·Σdy·x̂)/m) in training, γ·inv·dy otherwise.
-func bnGradInput[T float](training bool, shape tensor.Shape, g, x, gamma, dy []T, mean, inv, sumDy, sumDyXhat []float64) {
+// bnGradInput is dx = γ·inv·(dy - (Σdy + x̂·Σdy·x̂)/m) in training, γ·inv·dy otherwise
+// (dy masked by the fused ReLU, if any).
+func bnGradInput[T float](bn *bnOp, shape tensor.Shape, g, x, gamma, dy []T, mean, inv []float64) {
 	m := float64(shape.TotalSize() / shape[1])
 	forEach(shape, x, func(i, lo, hi int) {
-		k := gamma[i] * T(inv[i])
-		if !training {
+		k, mu, iv := gamma[i]*T(inv[i]), T(mean[i]), T(inv[i])
+		if !bn.training && !bn.relu {
 			scaleShift(g[lo:hi], dy[lo:hi], k, 0)
 			return
 		}
-		mu, iv := T(mean[i]), T(inv[i])
-		a, b := T(sumDy[i]/m), T(sumDyXhat[i]/m)
-		affine2(g[lo:hi], dy[lo:hi], x[lo:hi], k, -k*iv*b, -k*a, mu) // k·(dy - a - (x-mu)·iv·b)
+		p, q, r := k, T(0), T(0) // k·dy
+		if bn.training {
+			a, b := T(bn.sumDy[i]/m), T(bn.sumDyXhat[i]/m)
+			q, r = -k*iv*b, -k*a // k·(dy - a - (x-mu)·iv·b)
+		}
+		if bn.relu {
+			affine2ReLU(g[lo:hi], dy[lo:hi], x[lo:hi], p, q, r, mu, T(bn.a[i]), T(bn.b[i]))
+		} else {
+			affine2(g[lo:hi], dy[lo:hi], x[lo:hi], p, q, r, mu)
+		}
 	})
 }
 
@@ -273,4 +298,51 @@ func sumDev[T float](dy, x []T, mu T) (sd, sdx T) {
 		sdx += dy[j] * (x[j] - mu)
 	}
 	return sd, sdx
+}
+
+// The loops fused with a ReLU after the normalization y = a·x + b.
+
+func scaleShiftReLU[T float](y, x []T, a, b T) {
+	if y32, ok := any(y).([]float32); ok {
+		vec.ScaleShiftReLU(y32, any(x).([]float32), float32(a), float32(b))
+		return
+	}
+	for j := range y {
+		y[j] = max(T(a*x[j])+b, 0)
+	}
+}
+
+// sumDevReLU is sumDev of dy where a·x + b passes ReLU's gradient mask.
+func sumDevReLU[T float](dy, x []T, mu, a, b T) (sd, sdx T) {
+	if dy32, ok := any(dy).([]float32); ok {
+		s, t := vec.SumDevReLU(dy32, any(x).([]float32), float32(mu), float32(a), float32(b))
+		return T(s), T(t)
+	}
+	for j := range dy {
+		if passesReLU(T(a*x[j]) + b) {
+			sd += dy[j]
+			sdx += dy[j] * (x[j] - mu)
+		}
+	}
+	return sd, sdx
+}
+
+// affine2ReLU is affine2 with u where a·v + b passes ReLU's gradient mask, 0 elsewhere.
+func affine2ReLU[T float](g, u, v []T, p, q, r, mu, a, b T) {
+	if g32, ok := any(g).([]float32); ok {
+		vec.Affine2ReLU(g32, any(u).([]float32), any(v).([]float32), float32(p), float32(q), float32(r), float32(mu), float32(a), float32(b))
+		return
+	}
+	for j := range g {
+		uj := u[j]
+		if !passesReLU(T(a*v[j]) + b) {
+			uj = 0
+		}
+		g[j] = p*uj + q*(v[j]-mu) + r
+	}
+}
+
+// passesReLU says whether ReLU's gradient flows at y: y > 0, or a NaN with the sign clear.
+func passesReLU[T float](y T) bool {
+	return y > 0 || (y != y && !math.Signbit(float64(y)))
 }

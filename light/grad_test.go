@@ -44,6 +44,10 @@ func TestGradients(t *testing.T) {
 			b, err := BatchNorm(s, x)
 			return out(b, err, func() *G.Node { return b.Out })
 		}},
+		{"BatchNorm+ReLU", []int{3, 2, 3, 3}, func(s *Scope, x *G.Node) (*G.Node, error) {
+			b, err := BatchNorm(s, x, WithActivation(ReLUActivation))
+			return out(b, err, func() *G.Node { return b.Out })
+		}},
 		{"MaxPool", []int{2, 2, 5, 5}, func(s *Scope, x *G.Node) (*G.Node, error) { return MaxPool(s, x, 2, 2) }},
 		{"GlobalAvgPool", []int{2, 3, 4, 4}, func(s *Scope, x *G.Node) (*G.Node, error) { return GlobalAvgPool(s, x) }},
 		{"ReLU+Add", []int{2, 3, 4, 4}, func(s *Scope, x *G.Node) (*G.Node, error) {

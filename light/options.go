@@ -33,7 +33,7 @@ const (
 	ProductFirst
 )
 
-// Activation between the two stages of a TwoStage LightConv2D.
+// Activation between the two stages of a TwoStage LightConv2D, or after BatchNorm.
 type Activation int
 
 const (
@@ -50,6 +50,7 @@ type settings struct {
 	form     Form
 	order    Order
 	middle   Activation
+	after    Activation
 	decay    float64
 	momentum float64
 	epsilon  float64
@@ -93,6 +94,10 @@ func WithDecay(l2 float64) Option { return func(s *settings) { s.decay = l2 } }
 // belonged), instead of at zero. For reproducing the paper's numbers; off by default.
 func WithGlorotBiases(on bool) Option { return func(s *settings) { s.glorotBias = on } }
 
+// WithActivation applies an activation to BatchNorm's output inside the same op (default
+// Linear: none). BatchNorm followed by ReLU as one op saves a pass over the tensor each way.
+func WithActivation(a Activation) Option { return func(s *settings) { s.after = a } }
+
 // WithMomentum sets BatchNorm's running-statistics momentum (default 0.99, Keras).
 func WithMomentum(m float64) Option { return func(s *settings) { s.momentum = m } }
 
@@ -107,7 +112,7 @@ func newSettings(defaults settings, opts []Option) settings {
 	return s
 }
 
-var baseSettings = settings{stride: 1, bias: true, scale: true, momentum: 0.99, epsilon: 1e-3}
+var baseSettings = settings{stride: 1, bias: true, scale: true, after: Linear, momentum: 0.99, epsilon: 1e-3}
 
 func (s settings) check() error {
 	switch {

@@ -1,6 +1,7 @@
 package light
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -695,4 +696,75 @@ func TestBatchNormReLUFloat32MatchesFloat64(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BatchNorm with a fused ReLU gives what BatchNorm then ReLU give, values and gradients,
+// in float32 and float64, in training and inference mode.
+func TestBatchNormFusedReLUEqualsSeparate(t *testing.T) {
+	shape := tensor.Shape{3, 4, 5, 7}
+	x := randTensor(shape, 10).Data().([]float64)
+	w := randTensor(shape, 11).Data().([]float64)
+	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+		for _, training := range []bool{true, false} {
+			var got [2][][]float64
+			for k, fused := range []bool{true, false} {
+				g := G.NewGraph()
+				s, err := NewScope(g, dt, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				xn := G.NewTensor(g, dt, 4, G.WithShape(shape...), G.WithName("x"), G.WithValue(dense(dt, shape, x)))
+				var opts []Option
+				if fused {
+					opts = append(opts, WithActivation(ReLUActivation))
+				}
+				b, err := BatchNorm(s.Sub("bn"), xn, opts...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b.SetStats([]float64{0.1, -0.2, 0.3, 0}, []float64{0.5, 2, 1, 0.7})
+				s.SetTraining(training)
+				y := b.Out
+				if !fused {
+					if y, err = ReLU(s, y); err != nil {
+						t.Fatal(err)
+					}
+				}
+				wn := G.NewTensor(g, dt, 4, G.WithShape(shape...), G.WithName("w"), G.WithValue(dense(dt, shape, w)))
+				prod, _ := G.HadamardProd(y, wn)
+				loss, _ := G.Sum(prod)
+				grads, err := G.Grad(loss, xn, b.Gamma, b.Beta)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m := G.NewTapeMachine(g)
+				if err := m.RunAll(); err != nil {
+					t.Fatal(err)
+				}
+				for _, n := range append(G.Nodes{y}, grads...) {
+					got[k] = append(got[k], float64s(n.Value()))
+				}
+				m.Close()
+			}
+			for i := range got[0] {
+				assertClose(t, fmt.Sprintf("%v training %v output %d", dt, training, i), got[0][i], got[1][i], 1e-5)
+			}
+		}
+	}
+}
+
+// dense is a tensor of dtype dt holding x.
+func dense(dt tensor.Dtype, shape tensor.Shape, x []float64) *tensor.Dense {
+	if dt == tensor.Float32 {
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(narrow(x)))
+	}
+	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(append([]float64(nil), x...)))
+}
+
+// float64s copies a float32 or float64 value as float64s.
+func float64s(v G.Value) []float64 {
+	if f, ok := v.Data().([]float32); ok {
+		return widen(f)
+	}
+	return append([]float64(nil), v.Data().([]float64)...)
 }

@@ -127,32 +127,29 @@ func residualBlock(s *light.Scope, x *G.Node, filters int, v light.Variant) (*G.
 	if err != nil {
 		return nil, err
 	}
-	short, err := convBN(s, "_shortcut", x, filters, 1, v)
+	short, err := convBN(s, "_shortcut", x, filters, 1, v, light.Linear)
 	if err != nil {
 		return nil, err
 	}
 	return light.Add(s.Sub("add"), h, short)
 }
 
-// mainPath is conv3x3 -> BN -> ReLU -> conv3x3 -> BN.
+// mainPath is conv3x3 -> BN -> ReLU -> conv3x3 -> BN, the first ReLU fused into its BN op.
 func mainPath(s *light.Scope, x *G.Node, filters int, v light.Variant) (*G.Node, error) {
-	h, err := convBN(s, "1", x, filters, 3, v)
+	h, err := convBN(s, "1", x, filters, 3, v, light.ReLUActivation)
 	if err != nil {
 		return nil, err
 	}
-	if h, err = light.ReLU(s.Sub("relu1"), h); err != nil {
-		return nil, err
-	}
-	return convBN(s, "2", h, filters, 3, v)
+	return convBN(s, "2", h, filters, 3, v, light.Linear)
 }
 
-// convBN adds conv<id> and bn<id> under s.
-func convBN(s *light.Scope, id string, x *G.Node, filters, kernel int, v light.Variant) (*G.Node, error) {
+// convBN adds conv<id> and bn<id> under s, bn<id> followed by the activation.
+func convBN(s *light.Scope, id string, x *G.Node, filters, kernel int, v light.Variant, act light.Activation) (*G.Node, error) {
 	h, err := v.Conv(s.Sub("conv"+id), x, filters, kernel)
 	if err != nil {
 		return nil, err
 	}
-	bn, err := light.BatchNorm(s.Sub("bn"+id), h)
+	bn, err := light.BatchNorm(s.Sub("bn"+id), h, light.WithActivation(act))
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ func ScaleShift(y, x []float32, a, b float32) {
 		scaleShiftAVX(&y[0], &x[0], n, a, b)
 	}
 	for i := n; i < len(y); i++ {
-		y[i] = a*x[i] + b
+		y[i] = affine(a, x[i], b)
 	}
 }
 
@@ -93,9 +93,7 @@ func ReLUGrad(dx, x, dy []float32) {
 		reluGradAVX(&dx[0], &x[0], &dy[0], n)
 	}
 	for i := n; i < len(dx); i++ {
-		b := math.Float32bits(x[i])
-		mask := uint32(int32(^b)>>31) & uint32(int32(b|-b)>>31)
-		dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
+		dx[i] = masked(dy[i], x[i])
 	}
 }
 
@@ -162,4 +160,57 @@ func maxPool2GradGo(d0, d1, r0, r1, g []float32, lo, hi int) {
 		out[best] = g[i]
 		d0[2*i], d0[2*i+1], d1[2*i], d1[2*i+1] = out[0], out[1], out[2], out[3]
 	}
+}
+
+// The BatchNorm loops fused with a following ReLU: y = a·x + b is recomputed from x in the
+// backward loops (in the same way, so the same bits) instead of being read back.
+
+// ScaleShiftReLU sets y[i] = max(a·x[i] + b, 0), with ReLU's NaN and -0 rules.
+func ScaleShiftReLU(y, x []float32, a, b float32) {
+	x = x[:len(y)]
+	n := wide(len(y))
+	if n > 0 {
+		scaleShiftReLUAVX(&y[0], &x[0], n, a, b)
+	}
+	for i := n; i < len(y); i++ {
+		y[i] = max(affine(a, x[i], b), 0)
+	}
+}
+
+// SumDevReLU is SumDev of dy kept only where a·x + b passes ReLU's gradient mask.
+func SumDevReLU(dy, x []float32, mu, a, b float32) (sd, sdx float32) {
+	x = x[:len(dy)]
+	n := wide(len(dy))
+	if n > 0 {
+		sd, sdx = sumDevReLUAVX(&dy[0], &x[0], n, mu, a, b)
+	}
+	for i := n; i < len(dy); i++ {
+		d := masked(dy[i], affine(a, x[i], b))
+		sd += d
+		sdx += d * (x[i] - mu)
+	}
+	return sd, sdx
+}
+
+// Affine2ReLU is Affine2 with u kept only where a·v + b passes ReLU's gradient mask.
+func Affine2ReLU(g, u, v []float32, p, q, r, mu, a, b float32) {
+	u, v = u[:len(g)], v[:len(g)]
+	n := wide(len(g))
+	if n > 0 {
+		affine2ReLUAVX(&g[0], &u[0], &v[0], n, p, q, r, mu, a, b)
+	}
+	for i := n; i < len(g); i++ {
+		g[i] = p*masked(u[i], affine(a, v[i], b)) + q*(v[i]-mu) + r
+	}
+}
+
+// affine is a·x + b, written once so that the forward and backward tails round alike (the
+// assembly's FMA rounds once, this twice, but each element always takes the same path).
+func affine(a, x, b float32) float32 { return float32(a*x) + b } // float32() forbids an FMA
+
+// masked is d where y passes ReLU's gradient mask (y > 0, or a NaN with the sign clear), else 0.
+func masked(d, y float32) float32 {
+	bits := math.Float32bits(y)
+	mask := uint32(int32(^bits)>>31) & uint32(int32(bits|-bits)>>31)
+	return math.Float32frombits(math.Float32bits(d) & mask)
 }

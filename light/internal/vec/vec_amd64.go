@@ -44,3 +44,12 @@ func maxPool2AVX(out, r0, r1 *float32, n int)
 //
 //go:noescape
 func maxPool2GradAVX(d0, d1, r0, r1, grad *float32, n int) int
+
+//go:noescape
+func scaleShiftReLUAVX(y, x *float32, n int, a, b float32)
+
+//go:noescape
+func sumDevReLUAVX(dy, x *float32, n int, mu, a, b float32) (sd, sdx float32)
+
+//go:noescape
+func affine2ReLUAVX(dst, u, v *float32, n int, p, q, r, mu, a, b float32)

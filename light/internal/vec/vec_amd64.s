@@ -268,3 +268,104 @@ pool2GradDone:
 	MOVQ AX, ret+48(FP)
 	VZEROUPPER
 	RET
+
+// RELUMASK(Yy, Yt) turns Yy into the ReLU-gradient mask of its values (all ones where the
+// sign bit is clear and the value is not +0), using Yt; Y15 must be all ones, Y14 zero.
+#define RELUMASK(Yy, Yt) \
+	VPSUBD Yy, Y14, Yt  \
+	VPOR   Yy, Yt, Yt   \
+	VPXOR  Y15, Yy, Yy  \
+	VPSRAD $31, Yy, Yy  \
+	VPSRAD $31, Yt, Yt  \
+	VPAND  Yt, Yy, Yy
+
+// func scaleShiftReLUAVX(y, x *float32, n int, a, b float32)
+TEXT ·scaleShiftReLUAVX(SB), NOSPLIT, $0-32
+	MOVQ         y+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS a+24(FP), Y1
+	VBROADCASTSS b+28(FP), Y2
+	VXORPS       Y7, Y7, Y7
+
+scaleShiftReLULoop:
+	VMOVUPS     (SI), Y0
+	VFMADD213PS Y2, Y1, Y0 // a*x + b
+	VMAXPS      Y0, Y7, Y0
+	VADDPS      Y7, Y0, Y0
+	VMOVUPS     Y0, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	SUBQ        $8, CX
+	JNZ         scaleShiftReLULoop
+	VZEROUPPER
+	RET
+
+// func sumDevReLUAVX(dy, x *float32, n int, mu, a, b float32) (sd, sdx float32)
+// sumDevAVX of dy masked where a*x + b (computed as in scaleShiftReLUAVX) is not positive.
+TEXT ·sumDevReLUAVX(SB), NOSPLIT, $0-48
+	MOVQ         dy+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS mu+24(FP), Y2
+	VBROADCASTSS a+28(FP), Y8
+	VBROADCASTSS b+32(FP), Y9
+	VPCMPEQD     Y15, Y15, Y15
+	VPXOR        Y14, Y14, Y14
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y5, Y5, Y5
+
+sumDevReLULoop:
+	VMOVUPS     (SI), Y3
+	VMOVAPS     Y3, Y6
+	VFMADD213PS Y9, Y8, Y6 // y = a*x + b
+	RELUMASK(Y6, Y7)
+	VANDPS      (DI), Y6, Y4 // dy where y > 0
+	VADDPS      Y4, Y5, Y5
+	VSUBPS      Y2, Y3, Y3
+	VFMADD231PS Y3, Y4, Y0
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	SUBQ        $8, CX
+	JNZ         sumDevReLULoop
+	HSUM
+	VMOVSS      X0, sdx+44(FP)
+	VMOVAPS     Y5, Y0
+	HSUM
+	VMOVSS      X0, sd+40(FP)
+	VZEROUPPER
+	RET
+
+// func affine2ReLUAVX(dst, u, v *float32, n int, p, q, r, mu, a, b float32)
+// affine2AVX with u masked where a*v + b is not positive.
+TEXT ·affine2ReLUAVX(SB), NOSPLIT, $0-56
+	MOVQ         dst+0(FP), DI
+	MOVQ         u+8(FP), SI
+	MOVQ         v+16(FP), DX
+	MOVQ         n+24(FP), CX
+	VBROADCASTSS p+32(FP), Y1
+	VBROADCASTSS q+36(FP), Y2
+	VBROADCASTSS r+40(FP), Y3
+	VBROADCASTSS mu+44(FP), Y5
+	VBROADCASTSS a+48(FP), Y8
+	VBROADCASTSS b+52(FP), Y9
+	VPCMPEQD     Y15, Y15, Y15
+	VPXOR        Y14, Y14, Y14
+
+affine2ReLULoop:
+	VMOVUPS     (DX), Y0
+	VMOVAPS     Y0, Y6
+	VFMADD213PS Y9, Y8, Y6 // y = a*v + b
+	RELUMASK(Y6, Y7)
+	VANDPS      (SI), Y6, Y4 // u where y > 0
+	VSUBPS      Y5, Y0, Y0
+	VFMADD213PS Y3, Y2, Y0 // q*(v-mu) + r
+	VFMADD231PS Y4, Y1, Y0 // += p*u
+	VMOVUPS     Y0, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DX
+	ADDQ        $32, DI
+	SUBQ        $8, CX
+	JNZ         affine2ReLULoop
+	VZEROUPPER
+	RET

@@ -17,3 +17,9 @@ func reluGradAVX(dx, x, dy *float32, n int)                          { panic("ve
 
 func maxPool2AVX(out, r0, r1 *float32, n int)                  { panic("vec: no assembly") }
 func maxPool2GradAVX(d0, d1, r0, r1, grad *float32, n int) int { panic("vec: no assembly") }
+
+func scaleShiftReLUAVX(y, x *float32, n int, a, b float32) { panic("vec: no assembly") }
+func sumDevReLUAVX(dy, x *float32, n int, mu, a, b float32) (float32, float32) {
+	panic("vec: no assembly")
+}
+func affine2ReLUAVX(dst, u, v *float32, n int, p, q, r, mu, a, b float32) { panic("vec: no assembly") }

@@ -79,6 +79,7 @@ func TestPlainPath(t *testing.T) {
 	TestMatchesScalar(t)
 	TestReLUSpecialValues(t)
 	TestMaxPool2(t)
+	TestFusedReLUMatchesUnfused(t)
 }
 
 // MaxPool2 and MaxPool2Grad match the scalar rules (Go's max, first maximum or first NaN)
@@ -112,6 +113,35 @@ func TestMaxPool2(t *testing.T) {
 					t.Fatalf("n=%d column %d: gradient %g %g, want %g %g (rows %v / %v)", n, i, d0[i], d1[i], w0[i], w1[i], r0, r1)
 				}
 			}
+		}
+	}
+}
+
+// The ReLU-fused BatchNorm loops equal the unfused loops run one after the other.
+func TestFusedReLUMatchesUnfused(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{1, 7, 8, 9, 100, 1027} {
+		x, dy := random(r, n), random(r, n)
+		x[0] = 0.25 // a·x + b = 0 exactly: the mask's edge
+		const a, b, mu, p, q, rr = 2, -0.5, 0.1, 0.7, -1.3, 0.05
+		fused, y, z := make([]float32, n), make([]float32, n), make([]float32, n)
+		ScaleShiftReLU(fused, x, a, b)
+		ScaleShift(y, x, a, b)
+		ReLU(z, y)
+		dyMasked := make([]float32, n)
+		ReLUGrad(dyMasked, y, dy)
+		sd, sdx := SumDevReLU(dy, x, mu, a, b)
+		wsd, wsdx := SumDev(dyMasked, x, mu)
+		g, wg := make([]float32, n), make([]float32, n)
+		Affine2ReLU(g, dy, x, p, q, rr, mu, a, b)
+		Affine2(wg, dyMasked, x, p, q, rr, mu)
+		for i := range x {
+			if math.Float32bits(fused[i]) != math.Float32bits(z[i]) || g[i] != wg[i] {
+				t.Fatalf("n=%d [%d]: fused %g, unfused %g; gradient %g, unfused %g", n, i, fused[i], z[i], g[i], wg[i])
+			}
+		}
+		if sd != wsd || sdx != wsdx {
+			t.Fatalf("n=%d: sums %g %g, unfused %g %g", n, sd, sdx, wsd, wsdx)
 		}
 	}
 }
