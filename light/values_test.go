@@ -632,67 +632,13 @@ func TestMaxPoolAndReLUCommute(t *testing.T) {
 }
 
 // BatchNorm and ReLU in float32 (package vec's 8-lane loops) agree with float64, forward
-// and backward, in training and inference mode.
+// and backward, in training and inference mode, fused or not.
 func TestBatchNormReLUFloat32MatchesFloat64(t *testing.T) {
-	shape := tensor.Shape{3, 4, 5, 7}
-	x64 := randTensor(shape, 8).Data().([]float64)
-	for _, training := range []bool{true, false} {
-		var got [2][][]float64
-		for k, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
-			g := G.NewGraph()
-			s, err := NewScope(g, dt, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var val *tensor.Dense
-			if dt == tensor.Float32 {
-				val = tensor.New(tensor.WithShape(shape...), tensor.WithBacking(narrow(x64)))
-			} else {
-				val = tensor.New(tensor.WithShape(shape...), tensor.WithBacking(append([]float64(nil), x64...)))
-			}
-			x := G.NewTensor(g, dt, 4, G.WithShape(shape...), G.WithName("x"), G.WithValue(val))
-			b, err := BatchNorm(s.Sub("bn"), x)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := b.SetStats([]float64{0.1, -0.2, 0.3, 0}, []float64{0.5, 2, 1, 0.7}); err != nil {
-				t.Fatal(err)
-			}
-			s.SetTraining(training)
-			y, err := ReLU(s, b.Out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w := randTensor(y.Shape(), 9).Data().([]float64)
-			wv := tensor.New(tensor.WithShape(shape...), tensor.WithBacking(append([]float64(nil), w...)))
-			if dt == tensor.Float32 {
-				wv = tensor.New(tensor.WithShape(shape...), tensor.WithBacking(narrow(w)))
-			}
-			wn := G.NewTensor(g, dt, 4, G.WithShape(shape...), G.WithName("w"), G.WithValue(wv))
-			prod, _ := G.HadamardProd(y, wn)
-			loss, _ := G.Sum(prod)
-			grads, err := G.Grad(loss, x, b.Gamma, b.Beta)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m := G.NewTapeMachine(g)
-			if err := m.RunAll(); err != nil {
-				t.Fatal(err)
-			}
-			for _, n := range append(G.Nodes{y}, grads...) {
-				if v, ok := n.Value().Data().([]float32); ok {
-					got[k] = append(got[k], widen(v))
-				} else {
-					got[k] = append(got[k], append([]float64(nil), n.Value().Data().([]float64)...))
-				}
-			}
-			m.Close()
-		}
-		for i := range got[0] {
-			for j := range got[0][i] {
-				if a, b := got[0][i][j], got[1][i][j]; math.Abs(a-b) > 1e-4*(1+math.Abs(a)) {
-					t.Fatalf("training %v, output %d [%d]: float32 %g, float64 %g", training, i, j, b, a)
-				}
+	for _, fused := range []bool{false, true} {
+		for _, training := range []bool{true, false} {
+			want := bnReLU(t, tensor.Float64, fused, training)
+			for i, got := range bnReLU(t, tensor.Float32, fused, training) {
+				assertClose(t, fmt.Sprintf("fused %v, training %v, output %d", fused, training, i), got, want[i], 1e-4)
 			}
 		}
 	}
@@ -701,56 +647,62 @@ func TestBatchNormReLUFloat32MatchesFloat64(t *testing.T) {
 // BatchNorm with a fused ReLU gives what BatchNorm then ReLU give, values and gradients,
 // in float32 and float64, in training and inference mode.
 func TestBatchNormFusedReLUEqualsSeparate(t *testing.T) {
-	shape := tensor.Shape{3, 4, 5, 7}
-	x := randTensor(shape, 10).Data().([]float64)
-	w := randTensor(shape, 11).Data().([]float64)
 	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
 		for _, training := range []bool{true, false} {
-			var got [2][][]float64
-			for k, fused := range []bool{true, false} {
-				g := G.NewGraph()
-				s, err := NewScope(g, dt, 1)
-				if err != nil {
-					t.Fatal(err)
-				}
-				xn := G.NewTensor(g, dt, 4, G.WithShape(shape...), G.WithName("x"), G.WithValue(dense(dt, shape, x)))
-				var opts []Option
-				if fused {
-					opts = append(opts, WithActivation(ReLUActivation))
-				}
-				b, err := BatchNorm(s.Sub("bn"), xn, opts...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				b.SetStats([]float64{0.1, -0.2, 0.3, 0}, []float64{0.5, 2, 1, 0.7})
-				s.SetTraining(training)
-				y := b.Out
-				if !fused {
-					if y, err = ReLU(s, y); err != nil {
-						t.Fatal(err)
-					}
-				}
-				wn := G.NewTensor(g, dt, 4, G.WithShape(shape...), G.WithName("w"), G.WithValue(dense(dt, shape, w)))
-				prod, _ := G.HadamardProd(y, wn)
-				loss, _ := G.Sum(prod)
-				grads, err := G.Grad(loss, xn, b.Gamma, b.Beta)
-				if err != nil {
-					t.Fatal(err)
-				}
-				m := G.NewTapeMachine(g)
-				if err := m.RunAll(); err != nil {
-					t.Fatal(err)
-				}
-				for _, n := range append(G.Nodes{y}, grads...) {
-					got[k] = append(got[k], float64s(n.Value()))
-				}
-				m.Close()
-			}
-			for i := range got[0] {
-				assertClose(t, fmt.Sprintf("%v training %v output %d", dt, training, i), got[0][i], got[1][i], 1e-5)
+			want := bnReLU(t, dt, false, training)
+			for i, got := range bnReLU(t, dt, true, training) {
+				assertClose(t, fmt.Sprintf("%v training %v output %d", dt, training, i), got, want[i], 1e-5)
 			}
 		}
 	}
+}
+
+// bnReLU runs ReLU(BatchNorm(x)) (one op when fused) with set running statistics on fixed
+// data and returns the output and the gradients of Σ w·output with respect to x, γ and β.
+func bnReLU(t *testing.T, dt tensor.Dtype, fused, training bool) [][]float64 {
+	t.Helper()
+	shape := tensor.Shape{3, 4, 5, 7}
+	g := G.NewGraph()
+	s, err := NewScope(g, dt, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := G.NewTensor(g, dt, 4, G.WithShape(shape...), G.WithName("x"), G.WithValue(dense(dt, shape, randTensor(shape, 10).Data().([]float64))))
+	var opts []Option
+	if fused {
+		opts = append(opts, WithActivation(ReLUActivation))
+	}
+	b, err := BatchNorm(s.Sub("bn"), x, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetStats([]float64{0.1, -0.2, 0.3, 0}, []float64{0.5, 2, 1, 0.7}); err != nil {
+		t.Fatal(err)
+	}
+	s.SetTraining(training)
+	y := b.Out
+	if !fused {
+		if y, err = ReLU(s, y); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := G.NewTensor(g, dt, 4, G.WithShape(shape...), G.WithName("w"), G.WithValue(dense(dt, shape, randTensor(shape, 11).Data().([]float64))))
+	prod, _ := G.HadamardProd(y, w)
+	loss, _ := G.Sum(prod)
+	grads, err := G.Grad(loss, x, b.Gamma, b.Beta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := G.NewTapeMachine(g)
+	defer m.Close()
+	if err := m.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	var out [][]float64
+	for _, n := range append(G.Nodes{y}, grads...) {
+		out = append(out, float64s(n.Value()))
+	}
+	return out
 }
 
 // dense is a tensor of dtype dt holding x.
