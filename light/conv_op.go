@@ -45,9 +45,9 @@ func convForward[T float](g convGeom, y, x, w, b []T) {
 }
 
 // convGradInput adds the input gradient into dx: the columns of Wᵀ·dy folded back with
-// col2im's scalar adds or, with stride 1 and at most twice as many output as input channels, the
-// SAME convolution of dy with the kernel flipped and its channel axes swapped, whose
-// unfolding (cout·kh·kw rows against col2im's c·kh·kw) is row copies, about twice as fast.
+// col2im's scalar adds or, with stride 1 and at most twice as many output as input
+// channels, the SAME convolution of dy with the kernel flipped and its channel axes swapped,
+// whose unfolding (cout·kh·kw rows against col2im's c·kh·kw) is whole-plane copies.
 func convGradInput[T float](g convGeom, dx, w, dy []T) {
 	if g.stride == 1 && g.cout <= 2*g.c {
 		back := convGeom{geom: newGeom([]int{g.n, g.cout, g.oh, g.ow}, g.kh, g.kw, 1), cout: g.c}
