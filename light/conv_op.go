@@ -33,12 +33,9 @@ func convForward[T float](g convGeom, y, x, w, b []T) {
 		for i := lo; i < hi; i++ {
 			yi := y[i*out : (i+1)*out]
 			kernel.mul(p, unfold(g, x[i*in:(i+1)*in], cols), p, 0, yi, p)
-			if b != nil {
-				for o := 0; o < g.cout; o++ {
-					for j := range yi[o*p : (o+1)*p] {
-						yi[o*p+j] += b[o]
-					}
-				}
+			for o := 0; o < g.cout && b != nil; o++ {
+				plane := yi[o*p : (o+1)*p]
+				scaleShift(plane, plane, 1, b[o]) // 1·y + b rounds as y + b
 			}
 		}
 	})
