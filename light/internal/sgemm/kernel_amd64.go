@@ -46,6 +46,9 @@ func kernel(kb int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
 //go:noescape
 func dotAVX2(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float32)
 
+//go:noescape
+func dotAVX512(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float32)
+
 // direct multiplies without packing where a kernel exists for the layout and reports
 // whether it did: C += A·Bᵀ with few rows in A, the kernel gradient's layout (dy·colsᵀ),
 // where packing Bᵀ costs as much as the multiply.
@@ -62,10 +65,14 @@ func useDirect(transA, transB bool, m, k int) bool {
 }
 
 // gemmNT computes C += A·Bᵀ for A (m x k) and B (n x k), both contiguous along k, in tiles
-// of 4 rows of A by 3 rows of B whose dot products run 8 lanes wide. Partial tiles read
-// zero-padded copies of their rows.
+// of 4 rows of A by 3 rows of B whose dot products run 8 lanes wide (16 with AVX-512).
+// Partial tiles read zero-padded copies of their rows.
 func gemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	steps := k / 8
+	lanes, dotKernel := 8, dotAVX2
+	if Wide {
+		lanes, dotKernel = 16, dotAVX512
+	}
+	steps := k / lanes
 	var out [12]float32
 	var lastA, padB []float32 // zero-padded copies of a partial tile's rows
 	if m%4 != 0 {
@@ -82,14 +89,16 @@ func gemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32
 			if i+4 <= m {
 				at, ldat = rowsTile(a, lda, i, m, 4, k, nil)
 			}
-			dotAVX2(steps, &at[0], ldat, &bt[0], ldbt, &out)
+			if steps > 0 {
+				dotKernel(steps, &at[0], ldat, &bt[0], ldbt, &out)
+			}
 			for t, sum := range out {
 				r, s := t/3, t%3
 				if i+r >= m || j+s >= n {
 					continue
 				}
-				if 8*steps < k {
-					sum += dot(at[r*ldat+8*steps:r*ldat+k], bt[s*ldbt+8*steps:])
+				if done := lanes * steps; done < k {
+					sum += dot(at[r*ldat+done:r*ldat+k], bt[s*ldbt+done:])
 				}
 				c[(i+r)*ldc+j+s] += sum
 			}
