@@ -170,7 +170,7 @@ func (op *bnGradOp) Do(vals ...G.Value) (G.Value, error) {
 		shape = in[0].Shape()
 	}
 	xs := in[0].Shape()
-	return op.run(shape, in,
+	return op.runOver(shape, in,
 		func(g []float32, a ...[]float32) { bnBackward(op, xs, g, a[0], a[1], a[2]) },
 		func(g []float64, a ...[]float64) { bnBackward(op, xs, g, a[0], a[1], a[2]) })
 }

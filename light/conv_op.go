@@ -29,7 +29,8 @@ func convForward[T float](g convGeom, y, x, w, b []T) {
 	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
 	kernel := newMatrix(false, g.cout, k, w, k)
 	parallel(g.n, func(_, lo, hi int) {
-		cols := make([]T, g.cols())
+		cols := borrow[T](g.cols())
+		defer giveBack(cols)
 		for i := lo; i < hi; i++ {
 			yi := y[i*out : (i+1)*out]
 			kernel.mul(p, unfold(g, x[i*in:(i+1)*in], cols), p, 0, yi, p)
@@ -41,7 +42,7 @@ func convForward[T float](g convGeom, y, x, w, b []T) {
 	})
 }
 
-// convGradInput adds the input gradient into dx: the columns of Wᵀ·dy folded back with
+// convGradInput writes the input gradient into dx: the columns of Wᵀ·dy folded back with
 // col2im's scalar adds or, with stride 1 and at most twice as many output as input
 // channels, the SAME convolution of dy with the kernel flipped and its channel axes swapped,
 // whose unfolding (cout·kh·kw rows against col2im's c·kh·kw) is whole-plane copies.
@@ -53,8 +54,10 @@ func convGradInput[T float](g convGeom, dx, w, dy []T) {
 	}
 	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
 	kernelT := newMatrix(true, k, g.cout, w, k)
+	clear(dx)
 	parallel(g.n, func(_, lo, hi int) {
-		cols := make([]T, k*p)
+		cols := borrow[T](k * p)
+		defer giveBack(cols)
 		for i := lo; i < hi; i++ {
 			kernelT.mul(p, dy[i*out:(i+1)*out], p, 0, cols, p)
 			col2im(g, cols, dx[i*in:(i+1)*in])
@@ -77,26 +80,34 @@ func flipKernel[T float](g convGeom, w []T) []T {
 	return f
 }
 
-// convGradKernel adds the kernel gradient into dw.
+// convGradKernel writes the kernel gradient into dw: each worker sums its images' into its
+// own buffer (the first worker's is dw), then the sums are added.
 func convGradKernel[T float](g convGeom, dw, x, dy []T) {
 	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
 	partial := make([][]T, runtime.GOMAXPROCS(0))
 	workers := parallel(g.n, func(worker, lo, hi int) {
-		cols, acc := make([]T, g.cols()), make([]T, len(dw))
+		cols, acc := borrow[T](g.cols()), dw
+		defer giveBack(cols)
+		if worker > 0 {
+			acc = borrow[T](len(dw))
+		}
+		clear(acc)
 		for i := lo; i < hi; i++ {
 			gemm(false, true, g.cout, k, p, dy[i*out:(i+1)*out], p, unfold(g, x[i*in:(i+1)*in], cols), p, 1, acc, k)
 		}
 		partial[worker] = acc
 	})
-	for _, acc := range partial[:workers] {
+	for _, acc := range partial[1:workers] {
 		for j, v := range acc {
 			dw[j] += v
 		}
+		giveBack(acc)
 	}
 }
 
-// convGradBias adds Σdy per output channel into db, the channels spread over the cores.
+// convGradBias writes Σdy per output channel into db, the channels spread over the cores.
 func convGradBias[T float](g convGeom, db, dy []T) {
+	clear(db)
 	forEach(tensor.Shape{g.n, g.cout, g.pixels()}, dy, func(o, lo, hi int) { db[o] += sumOf(dy[lo:hi]) })
 }
 
@@ -206,7 +217,7 @@ func (op *convGradOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	shape, _ := op.InferShape()
 	g, wrt := op.g, op.wrt
-	return op.run(shape, in,
+	return op.runOver(shape, in,
 		func(d []float32, a ...[]float32) { convGrad(g, wrt, d, a[0], a[1], a[2]) },
 		func(d []float64, a ...[]float64) { convGrad(g, wrt, d, a[0], a[1], a[2]) })
 }

@@ -71,3 +71,25 @@ func parallel(n int, f func(worker, lo, hi int)) int {
 	wg.Wait()
 	return workers
 }
+
+// borrow lends a buffer of n floats (contents undefined) that giveBack returns for later
+// runs: the unfolded images are megabytes, and allocating them each run meant zeroing them
+// and collecting them.
+func borrow[T float](n int) []T {
+	if p, _ := poolOf[T]().Get().(*[]T); p != nil && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]T, n)
+}
+
+func giveBack[T float](b []T) { poolOf[T]().Put(&b) }
+
+var pool32, pool64 sync.Pool
+
+func poolOf[T float]() *sync.Pool {
+	var zero T
+	if _, ok := any(zero).(float32); ok {
+		return &pool32
+	}
+	return &pool64
+}

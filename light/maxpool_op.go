@@ -206,7 +206,14 @@ func (op *maxPoolGradOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	shape, _ := op.InferShape()
 	p := op.p
-	return op.run(shape, in,
+	run := op.run
+	if p.tiles() && in[0].Dtype() == tensor.Float32 {
+		run = op.runOver // package vec writes every input's gradient, zeros included
+	}
+	return run(shape, in,
 		func(dx []float32, a ...[]float32) { maxPoolBackward(p, dx, a[0], a[1]) },
 		func(dx []float64, a ...[]float64) { maxPoolBackward(p, dx, a[0], a[1]) })
 }
+
+// tiles says whether 2x2 windows with stride 2 cover the input exactly.
+func (p poolGeom) tiles() bool { return p.size == 2 && p.stride == 2 && p.h%2 == 0 && p.w%2 == 0 }
