@@ -8,6 +8,8 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/pkg/errors"
+
+	"github.com/lightzoo/lightzoo/light/internal/vec"
 )
 
 // geom is the geometry of a depthwise convolution: input (n, c, h, w), kernel (c, 1, kh, kw),
@@ -67,10 +69,17 @@ func (g geom) planes(f func(in, out, ker int)) {
 	})
 }
 
+// With stride 1 a row's inputs and outputs are both contiguous, and the loops run as
+// vector AXPYs and dot products (float32, package vec).
+
 func depthwiseForward[T float](g geom, y, x, w []T) {
 	g.planes(func(in, out, ker int) {
 		g.rows(func(tap, oy, iy, lo, hi, ix0 int) {
 			wv, yr, xr := w[ker+tap], y[out+oy*g.ow:], x[in+iy*g.w:]
+			if g.stride == 1 {
+				addScaled(yr[lo:hi], xr[ix0:ix0+hi-lo], wv)
+				return
+			}
 			for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
 				yr[ox] += wv * xr[ix]
 			}
@@ -82,6 +91,10 @@ func depthwiseGradInput[T float](g geom, dx, w, dy []T) {
 	g.planes(func(in, out, ker int) {
 		g.rows(func(tap, oy, iy, lo, hi, ix0 int) {
 			wv, dyr, dxr := w[ker+tap], dy[out+oy*g.ow:], dx[in+iy*g.w:]
+			if g.stride == 1 {
+				addScaled(dxr[ix0:ix0+hi-lo], dyr[lo:hi], wv)
+				return
+			}
 			for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
 				dxr[ix] += wv * dyr[ox]
 			}
@@ -93,6 +106,10 @@ func depthwiseGradFilter[T float](g geom, dw, x, dy []T) {
 	g.planes(func(in, out, ker int) {
 		g.rows(func(tap, oy, iy, lo, hi, ix0 int) {
 			dyr, xr := dy[out+oy*g.ow:], x[in+iy*g.w:]
+			if g.stride == 1 {
+				dw[ker+tap] += dotOf(xr[ix0:ix0+hi-lo], dyr[lo:hi])
+				return
+			}
 			var sum T
 			for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
 				sum += xr[ix] * dyr[ox]
@@ -100,6 +117,29 @@ func depthwiseGradFilter[T float](g geom, dw, x, dy []T) {
 			dw[ker+tap] += sum
 		})
 	})
+}
+
+// addScaled sets y += a·x.
+func addScaled[T float](y, x []T, a T) {
+	if y32, ok := any(y).([]float32); ok {
+		vec.AddScaled(y32, any(x).([]float32), float32(a))
+		return
+	}
+	for i := range y {
+		y[i] += a * x[i]
+	}
+}
+
+// dotOf is Σx·y.
+func dotOf[T float](x, y []T) T {
+	if x32, ok := any(x).([]float32); ok {
+		return T(vec.Dot(x32, any(y).([]float32)))
+	}
+	var s T
+	for i := range x {
+		s += x[i] * y[i]
+	}
+	return s
 }
 
 // depthwiseOp convolves each channel of x (N, C, H, W) with its own kernel w (C, 1, kh, kw),

@@ -720,3 +720,24 @@ func float64s(v G.Value) []float64 {
 	}
 	return append([]float64(nil), v.Data().([]float64)...)
 }
+
+// The float32 depthwise kernels (package vec's loops with stride 1) agree with float64.
+func TestDepthwiseKernelsFloat32MatchFloat64(t *testing.T) {
+	for _, stride := range []int{1, 2} {
+		g := newGeom(tensor.Shape{2, 3, 11, 13}, 3, 3, stride)
+		x := randTensor(tensor.Shape{2, 3, 11, 13}, 1).Data().([]float64)
+		w := randTensor(tensor.Shape{3, 9}, 2).Data().([]float64)
+		dy := randTensor(tensor.Shape{2, 3, g.oh, g.ow}, 3).Data().([]float64)
+		y64, dx64, dw64 := make([]float64, len(dy)), make([]float64, len(x)), make([]float64, len(w))
+		depthwiseForward(g, y64, x, w)
+		depthwiseGradInput(g, dx64, w, dy)
+		depthwiseGradFilter(g, dw64, x, dy)
+		y32, dx32, dw32 := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
+		depthwiseForward(g, y32, narrow(x), narrow(w))
+		depthwiseGradInput(g, dx32, narrow(w), narrow(dy))
+		depthwiseGradFilter(g, dw32, narrow(x), narrow(dy))
+		assertClose(t, "y", widen(y32), y64, 1e-5)
+		assertClose(t, "dx", widen(dx32), dx64, 1e-5)
+		assertClose(t, "dw", widen(dw32), dw64, 1e-4)
+	}
+}

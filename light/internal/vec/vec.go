@@ -214,3 +214,29 @@ func masked(d, y float32) float32 {
 	mask := uint32(int32(^bits)>>31) & uint32(int32(bits|-bits)>>31)
 	return math.Float32frombits(math.Float32bits(d) & mask)
 }
+
+// AddScaled sets y[i] += a·x[i].
+func AddScaled(y, x []float32, a float32) {
+	x = x[:len(y)]
+	n := wide(len(y))
+	if n > 0 {
+		addScaledAVX(&y[0], &x[0], n, a)
+	}
+	for i := n; i < len(y); i++ {
+		y[i] += a * x[i]
+	}
+}
+
+// Dot is Σx[i]·y[i].
+func Dot(x, y []float32) float32 {
+	y = y[:len(x)]
+	var s float32
+	n := wide(len(x))
+	if n > 0 {
+		s = dotAVX(&x[0], &y[0], n)
+	}
+	for i := n; i < len(x); i++ {
+		s += x[i] * y[i]
+	}
+	return s
+}

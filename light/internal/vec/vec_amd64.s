@@ -369,3 +369,40 @@ affine2ReLULoop:
 	JNZ         affine2ReLULoop
 	VZEROUPPER
 	RET
+
+// func addScaledAVX(y, x *float32, n int, a float32)
+TEXT ·addScaledAVX(SB), NOSPLIT, $0-28
+	MOVQ         y+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS a+24(FP), Y1
+
+addScaledLoop:
+	VMOVUPS     (DI), Y0
+	VFMADD231PS (SI), Y1, Y0 // y += a*x
+	VMOVUPS     Y0, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	SUBQ        $8, CX
+	JNZ         addScaledLoop
+	VZEROUPPER
+	RET
+
+// func dotAVX(x, y *float32, n int) float32
+TEXT ·dotAVX(SB), NOSPLIT, $0-28
+	MOVQ   x+0(FP), SI
+	MOVQ   y+8(FP), DI
+	MOVQ   n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+
+dotLoop:
+	VMOVUPS     (SI), Y2
+	VFMADD231PS (DI), Y2, Y0
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	SUBQ        $8, CX
+	JNZ         dotLoop
+	HSUM
+	VMOVSS      X0, ret+24(FP)
+	VZEROUPPER
+	RET

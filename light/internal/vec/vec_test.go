@@ -36,6 +36,18 @@ func TestMatchesScalar(t *testing.T) {
 			sd += dy[i]
 			sdx += dy[i] * (x[i] - 0.3)
 		}
+		ys := append([]float32(nil), y...)
+		AddScaled(ys, x, -0.75)
+		var dot float32
+		for i := range x {
+			if !near(ys[i], y[i]-0.75*x[i], 0) {
+				t.Fatalf("n=%d [%d]: AddScaled %g, want %g", n, i, ys[i], y[i]-0.75*x[i])
+			}
+			dot += x[i] * dy[i]
+		}
+		if !near(Dot(x, dy), dot, n) {
+			t.Fatalf("n=%d: Dot %g, want %g", n, Dot(x, dy), dot)
+		}
 		gsd, gsdx := SumDev(dy, x, 0.3)
 		if !near(Sum(x), s, n) || !near(SumSqDev(x, 0.3), ssd, n) || !near(gsd, sd, n) || !near(gsdx, sdx, n) {
 			t.Fatalf("n=%d: sums %g %g %g %g, want %g %g %g %g", n, Sum(x), SumSqDev(x, 0.3), gsd, gsdx, s, ssd, sd, sdx)
