@@ -50,7 +50,7 @@ func benchInfer(b *testing.B, model string, v light.Variant) {
 	b.ReportMetric(float64(128*b.N)/b.Elapsed().Seconds(), "images/s")
 }
 
-func BenchmarkInferMNISTConv2D(b *testing.B)       { benchInfer(b, "mnist", light.Regular{}) }
-func BenchmarkInferCIFAR10Conv2D(b *testing.B)     { benchInfer(b, "cifar10", light.Regular{}) }
-func BenchmarkTrainStepCIFAR10Conv2D(b *testing.B) { benchStep(b, "cifar10", light.Regular{}) }
+func BenchmarkInferMNISTConv2D(b *testing.B)        { benchInfer(b, "mnist", light.Regular{}) }
+func BenchmarkInferCIFAR10Conv2D(b *testing.B)      { benchInfer(b, "cifar10", light.Regular{}) }
+func BenchmarkTrainStepCIFAR10Conv2D(b *testing.B)  { benchStep(b, "cifar10", light.Regular{}) }
 func BenchmarkTrainStepMNISTSeparable(b *testing.B) { benchStep(b, "mnist", light.Separable{}) }
