@@ -32,14 +32,16 @@ func shifted[T float](g convGeom, plane, row []T, ky, kx int) {
 	clear(row[y1*g.ow:])
 	off := (ky-g.pad)*g.w + kx - g.pad
 	copy(row[y0*g.ow+lo:(y1-1)*g.ow+hi], plane[y0*g.ow+lo+off:])
-	for oy := y0; oy < y1; oy++ {
-		r := row[oy*g.ow : (oy+1)*g.ow]
-		for ox := 0; ox < lo; ox++ {
-			r[ox] = 0
+	zero := func(ox int) { // a wrapped column (at most pad on each side), down the rows
+		for i := y0*g.ow + ox; i < y1*g.ow; i += g.ow {
+			row[i] = 0
 		}
-		for ox := hi; ox < g.ow; ox++ {
-			r[ox] = 0
-		}
+	}
+	for ox := 0; ox < lo; ox++ {
+		zero(ox)
+	}
+	for ox := hi; ox < g.ow; ox++ {
+		zero(ox)
 	}
 }
 
