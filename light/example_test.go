@@ -21,15 +21,12 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	bn, err := light.BatchNorm(s.Sub("bn1"), c.Out)
+	bn, err := light.BatchNorm(s.Sub("bn1"), c.Out, light.WithActivation(light.ReLUActivation))
 	if err != nil {
 		panic(err)
 	}
-	h, err := light.ReLU(s.Sub("relu1"), bn.Out)
+	h, err := light.GlobalAvgPool(s.Sub("gap"), bn.Out)
 	if err != nil {
-		panic(err)
-	}
-	if h, err = light.GlobalAvgPool(s.Sub("gap"), h); err != nil {
 		panic(err)
 	}
 	d, err := light.LightDense(s.Sub("head"), h, 10)
