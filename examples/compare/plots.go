@@ -42,17 +42,55 @@ func writePlots(rows []row, curves map[string][]curve, dir string) error {
 	return nil
 }
 
+// rowLabel names a row as the paper's tables do.
+func rowLabel(r row) string {
+	switch r.Variant {
+	case "conv2d":
+		return "Conv2D"
+	case "separable":
+		return "Separable"
+	}
+	return fmt.Sprintf("k=%d", r.Rank)
+}
+
+// paramTicks marks 1, 2 and 5 times each power of ten, labelled 2k, 5k, 10k, ...
+type paramTicks struct{}
+
+func (paramTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ticks []plot.Tick
+	for p := 1.0; p <= hi; p *= 10 {
+		for _, m := range []float64{1, 2, 5} {
+			if v := m * p; v >= lo && v <= hi {
+				label := fmt.Sprintf("%g", v)
+				if v >= 1000 {
+					label = fmt.Sprintf("%gk", v/1000)
+				}
+				ticks = append(ticks, plot.Tick{Value: v, Label: label})
+			}
+		}
+	}
+	return ticks
+}
+
 func accuracyPlot(model string, rows []row) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = model + ": test accuracy against parameters"
 	p.X.Label.Text = "total parameters"
 	p.Y.Label.Text = "test accuracy"
-	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{}
+	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, paramTicks{}
 	series := map[string]plotter.XYs{}
 	paper := map[int]float64{}
+	var labels plotter.XYLabels
 	for _, r := range rows {
 		series["lightzoo, "+r.Protocol] = append(series["lightzoo, "+r.Protocol], plotter.XY{X: float64(r.Total), Y: r.TestAccuracy})
+		if _, seen := paper[r.PaperTotal]; !seen {
+			labels.XYs = append(labels.XYs, plotter.XY{X: float64(r.PaperTotal), Y: r.PaperAccuracy})
+			labels.Labels = append(labels.Labels, " "+rowLabel(r))
+		}
 		paper[r.PaperTotal] = r.PaperAccuracy
+	}
+	if l, err := plotter.NewLabels(labels); err == nil {
+		p.Add(l) // each paper point named by its row, for reading ours beside it
 	}
 	for total, acc := range paper {
 		series["paper"] = append(series["paper"], plotter.XY{X: float64(total), Y: acc})
