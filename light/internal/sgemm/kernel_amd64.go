@@ -47,7 +47,7 @@ func kernel(kb int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
 func dotAVX2(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float32)
 
 //go:noescape
-func dotAVX512(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float32)
+func dotAVX512(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float32, tail int)
 
 // direct multiplies without packing where a kernel exists for the layout and reports
 // whether it did: C += A·Bᵀ with few rows in A, the kernel gradient's layout (dy·colsᵀ),
@@ -68,11 +68,12 @@ func useDirect(transA, transB bool, m, k int) bool {
 // of 4 rows of A by 3 rows of B whose dot products run 8 lanes wide (16 with AVX-512).
 // Partial tiles read zero-padded copies of their rows.
 func gemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	lanes, dotKernel := 8, dotAVX2
+	// dots is the kernel and done how much of each dot product it computes; plain Go adds the
+	// rest (the AVX-512 kernel covers the tail itself with masked loads).
+	dots, done := func(a, b *float32, lda, ldb int, out *[12]float32) { dotAVX2(k/8, a, lda, b, ldb, out) }, k/8*8
 	if Wide {
-		lanes, dotKernel = 16, dotAVX512
+		dots, done = func(a, b *float32, lda, ldb int, out *[12]float32) { dotAVX512(k/16, a, lda, b, ldb, out, k%16) }, k
 	}
-	steps := k / lanes
 	var out [12]float32
 	var lastA, padB []float32 // zero-padded copies of a partial tile's rows
 	if m%4 != 0 {
@@ -89,15 +90,15 @@ func gemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32
 			if i+4 <= m {
 				at, ldat = rowsTile(a, lda, i, m, 4, k, nil)
 			}
-			if steps > 0 {
-				dotKernel(steps, &at[0], ldat, &bt[0], ldbt, &out)
+			if done > 0 {
+				dots(&at[0], &bt[0], ldat, ldbt, &out)
 			}
 			for t, sum := range out {
 				r, s := t/3, t%3
 				if i+r >= m || j+s >= n {
 					continue
 				}
-				if done := lanes * steps; done < k {
+				if done < k {
 					sum += dot(at[r*ldat+done:r*ldat+k], bt[s*ldbt+done:])
 				}
 				c[(i+r)*ldc+j+s] += sum

@@ -281,10 +281,11 @@ store512:
 	VZEROUPPER
 	RET
 
-// func dotAVX512(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float32)
-// dotAVX2 with 16 lanes: p < 16*steps. The 512-bit accumulators are folded to 256 bits,
+// func dotAVX512(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float32, tail int)
+// dotAVX2 with 16 lanes over p < 16*steps + tail (tail < 16: one more step with masked
+// loads that read nothing past the rows). The 512-bit accumulators are folded to 256 bits,
 // then summed as in dotAVX2.
-TEXT ·dotAVX512(SB), NOSPLIT, $0-48
+TEXT ·dotAVX512(SB), NOSPLIT, $0-56
 	MOVQ steps+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R9
@@ -306,6 +307,8 @@ TEXT ·dotAVX512(SB), NOSPLIT, $0-48
 	VPXORD Z13, Z13, Z13
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
+	TESTQ CX, CX
+	JZ dot512tail
 dot512loop:
 	VMOVUPS (DI), Z1
 	VMOVUPS (DI)(R11*1), Z2
@@ -330,6 +333,34 @@ dot512loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ dot512loop
+dot512tail:
+	MOVQ tail+48(FP), CX
+	TESTQ CX, CX
+	JZ dot512sum
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	VMOVUPS.Z (DI), K1, Z1
+	VMOVUPS.Z (DI)(R11*1), K1, Z2
+	VMOVUPS.Z (DI)(R11*2), K1, Z3
+	VMOVUPS.Z (SI), K1, Z0
+	VFMADD231PS Z1, Z0, Z4
+	VFMADD231PS Z2, Z0, Z5
+	VFMADD231PS Z3, Z0, Z6
+	VMOVUPS.Z (SI)(R9*1), K1, Z0
+	VFMADD231PS Z1, Z0, Z7
+	VFMADD231PS Z2, Z0, Z8
+	VFMADD231PS Z3, Z0, Z9
+	VMOVUPS.Z (SI)(R9*2), K1, Z0
+	VFMADD231PS Z1, Z0, Z10
+	VFMADD231PS Z2, Z0, Z11
+	VFMADD231PS Z3, Z0, Z12
+	VMOVUPS.Z (SI)(R10*1), K1, Z0
+	VFMADD231PS Z1, Z0, Z13
+	VFMADD231PS Z2, Z0, Z14
+	VFMADD231PS Z3, Z0, Z15
+dot512sum:
 	VEXTRACTF32X8 $1, Z4, Y0
 	VADDPS Y0, Y4, Y4
 	VEXTRACTF32X8 $1, Z5, Y0
