@@ -33,12 +33,10 @@ func (g geom) String() string {
 func (g geom) rows(f func(tap, oy, iy, lo, hi, ix0 int)) {
 	for ky := 0; ky < g.kh; ky++ {
 		for kx := 0; kx < g.kw; kx++ {
-			lo := max(0, ceilDiv(g.pad-kx, g.stride))
-			hi := min(g.ow, (g.w-1+g.pad-kx)/g.stride+1)
+			lo, hi, ix0 := g.columns(kx)
 			if lo >= hi {
 				continue
 			}
-			ix0 := lo*g.stride - g.pad + kx
 			for oy := 0; oy < g.oh; oy++ {
 				if iy := oy*g.stride - g.pad + ky; iy >= 0 && iy < g.h {
 					f(ky*g.kw+kx, oy, iy, lo, hi, ix0)

@@ -90,7 +90,11 @@ func col2im[T float](g convGeom, cols, dx []T) {
 
 // columns is the range [lo, hi) of output columns whose input column for tap kx is inside the
 // image, and the input column of lo.
-func (g convGeom) columns(kx int) (lo, hi, ix0 int) {
+func (g geom) columns(kx int) (lo, hi, ix0 int) {
+	if g.stride == 1 { // no divisions: this runs for every tap of every image
+		lo, hi = max(0, g.pad-kx), min(g.ow, g.w+g.pad-kx)
+		return lo, hi, lo - g.pad + kx
+	}
 	lo = max(0, ceilDiv(g.pad-kx, g.stride))
 	hi = min(g.ow, (g.w-1+g.pad-kx)/g.stride+1)
 	return lo, hi, lo*g.stride - g.pad + kx
