@@ -218,13 +218,13 @@ func macro(mb, kb int, a []float32, buf *buffers, bb blockB, c []float32, ldc in
 			}
 			kernel(kb, ap, bp, ldb, buf.edge[:], nr, true)
 			for i := 0; i < rows; i++ {
-				dst := c[(ir+i)*ldc+jr:][:cols]
-				for j, v := range buf.edge[i*nr : i*nr+cols] {
-					if store {
-						dst[j] = v
-					} else {
-						dst[j] += v
-					}
+				dst, src := c[(ir+i)*ldc+jr:][:cols], buf.edge[i*nr:i*nr+cols]
+				if store {
+					copy(dst, src)
+					continue
+				}
+				for j, v := range src {
+					dst[j] += v
 				}
 			}
 		}
