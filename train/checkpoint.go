@@ -50,11 +50,14 @@ type State struct {
 
 // EpochLog is one epoch's line of metrics.jsonl.
 type EpochLog struct {
-	Epoch           int     `json:"epoch"`
-	TrainLoss       float64 `json:"train_loss"`
-	TrainAccuracy   float64 `json:"train_accuracy"`
-	ValLoss         float64 `json:"val_loss"`
-	ValAccuracy     float64 `json:"val_accuracy"`
+	Epoch         int     `json:"epoch"`
+	TrainLoss     float64 `json:"train_loss"`
+	TrainAccuracy float64 `json:"train_accuracy"`
+	ValLoss       float64 `json:"val_loss"` // cross-entropy
+	ValAccuracy   float64 `json:"val_accuracy"`
+	// L2 is the weights' L2 penalty after the epoch (zero without weight decay); Keras' val_loss
+	// is ValLoss + L2, and that is what the paper protocol's schedule watches.
+	L2              float64 `json:"l2_penalty"`
 	LR              float64 `json:"lr"`
 	Seconds         float64 `json:"seconds"`
 	ImagesPerSecond float64 `json:"images_per_second"`

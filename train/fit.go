@@ -26,7 +26,8 @@ type Result struct {
 	Total                int        `json:"total"`
 	FLOPs                int64      `json:"flops_per_image"`
 	TestAccuracy         float64    `json:"test_accuracy"`
-	TestLoss             float64    `json:"test_loss"`
+	TestLoss             float64    `json:"test_loss"`  // cross-entropy
+	L2Penalty            float64    `json:"l2_penalty"` // of the evaluated weights; Keras' loss is TestLoss + L2Penalty
 	TestImages           int        `json:"test_images"`
 	SecondsPerEpoch      float64    `json:"seconds_per_epoch"`
 	TrainImagesPerSecond float64    `json:"train_images_per_second"`
@@ -115,9 +116,9 @@ func (t *Trainer) endEpoch(val *datasets.Set) error {
 	}
 	log := EpochLog{Epoch: st.Epoch + 1, TrainLoss: st.LossSum / math.Max(float64(st.Seen), 1),
 		TrainAccuracy: float64(st.Correct) / math.Max(float64(st.Seen), 1), ValLoss: vm.Loss, ValAccuracy: vm.Accuracy,
-		LR: st.LR, Seconds: st.Seconds, ImagesPerSecond: float64(st.Seen) / st.Seconds}
+		L2: penalty(t.main.model, t.cfg.L2), LR: st.LR, Seconds: st.Seconds, ImagesPerSecond: float64(st.Seen) / st.Seconds}
 	st.History = append(st.History, log)
-	t.schedule(vm.Loss)
+	t.schedule(t.monitored(log))
 	st.Epoch, st.Next, st.LossSum, st.Correct, st.Seen, st.Seconds = st.Epoch+1, 0, 0, 0, 0, 0
 	if t.cfg.Log != nil {
 		fmt.Fprintf(t.cfg.Log, "epoch %d/%d  loss %.4f  acc %.4f  val_loss %.4f  val_acc %.4f  lr %.0e  %.1fs  %.0f img/s\n",
@@ -133,6 +134,17 @@ func (t *Trainer) endEpoch(val *datasets.Set) error {
 		return err
 	}
 	return t.writeMetrics()
+}
+
+// monitored is the validation loss that the schedule watches: under the paper protocol the
+// cross-entropy plus the L2 penalty, which is what the reference code's Keras callbacks see
+// (Keras adds the regularization losses to val_loss); under the clean protocol the
+// cross-entropy alone, the data term.
+func (t *Trainer) monitored(log EpochLog) float64 {
+	if t.cfg.Protocol == Paper {
+		return log.ValLoss + log.L2
+	}
+	return log.ValLoss
 }
 
 // schedule is Keras' ReduceLROnPlateau (factor, patience, min_delta 1e-4) and EarlyStopping
@@ -181,7 +193,7 @@ func (t *Trainer) finish(test *datasets.Set) (*Result, error) {
 	m := t.main.model
 	r := &Result{Model: t.spec.Name, Variant: m.Variant.Kind(), Rank: m.Variant.Rank(), Protocol: t.cfg.Protocol,
 		Seed: t.cfg.Seed, Epochs: len(t.state.History), StoppedEarly: t.state.Stopped, Trainable: m.Trainable(),
-		Total: m.Total(), FLOPs: m.FLOPs(), TestAccuracy: tm.Accuracy, TestLoss: tm.Loss, TestImages: tm.Images,
+		Total: m.Total(), FLOPs: m.FLOPs(), TestAccuracy: tm.Accuracy, TestLoss: tm.Loss, L2Penalty: penalty(m, t.cfg.L2), TestImages: tm.Images,
 		Test: tm, History: t.state.History, Build: currentBuild()}
 	var secs float64
 	var seen int

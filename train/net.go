@@ -88,10 +88,7 @@ func (n *net) addLoss(classes int, l2 float64) error {
 	}
 	loss := n.ce
 	for _, p := range n.model.Scope.Params() {
-		decay := p.Decay
-		if decay > 0 && l2 >= 0 {
-			decay = l2
-		}
+		decay := decayOf(p, l2)
 		if decay == 0 {
 			continue
 		}
@@ -102,6 +99,33 @@ func (n *net) addLoss(classes int, l2 float64) error {
 	n.loss = loss
 	n.grads, err = G.Grad(loss, n.model.Learnables()...)
 	return err
+}
+
+// decayOf is the L2 coefficient of p: its declared decay, or l2 in its place when l2 is not
+// negative and p declares one.
+func decayOf(p *light.Param, l2 float64) float64 {
+	if p.Decay > 0 && l2 >= 0 {
+		return l2
+	}
+	return p.Decay
+}
+
+// penalty is Σ decay·Σw² over the model's parameters at their current values: the L2 term
+// that Keras adds to every loss it reports, validation loss included.
+func penalty(m *zoo.Model, l2 float64) float64 {
+	var sum float64
+	for _, p := range m.Scope.Params() {
+		decay := decayOf(p, l2)
+		if decay == 0 {
+			continue
+		}
+		var sq float64
+		for _, v := range p.Node.Value().Data().([]float32) {
+			sq += float64(v) * float64(v)
+		}
+		sum += decay * sq
+	}
+	return sum
 }
 
 // addPenalty returns loss + decay·Σw², Keras' L2 regularizer.

@@ -339,3 +339,35 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// The paper protocol's schedule watches Keras' val_loss, cross-entropy plus the L2 penalty
+// of the current weights; the penalty equals the graph's loss minus its cross-entropy.
+func TestPaperScheduleWatchesKerasValLoss(t *testing.T) {
+	cfg := tinyConfig(t)
+	tr, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	d := tinyData(16, 8)
+	n, err := tr.net(8, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.run(d.Train, seq(8), augmenter{}); err != nil {
+		t.Fatal(err)
+	}
+	graph := float64(n.loss.Value().Data().(float32)) - n.crossEntropy()
+	pen := penalty(tr.main.model, tr.cfg.L2)
+	if pen <= 0 || math.Abs(graph-pen) > 1e-4*pen {
+		t.Fatalf("penalty %g, the graph's loss minus cross-entropy %g", pen, graph)
+	}
+	log := EpochLog{ValLoss: 0.5, L2: pen}
+	if got := tr.monitored(log); got != 0.5+pen {
+		t.Errorf("paper protocol watches %g, want %g", got, 0.5+pen)
+	}
+	tr.cfg.Protocol = Clean
+	if got := tr.monitored(log); got != 0.5 {
+		t.Errorf("clean protocol watches %g, want the cross-entropy 0.5", got)
+	}
+}
