@@ -178,15 +178,11 @@ func copyInto(dst, src *tensor.Dense, path, name string) error {
 // LoadModel builds the model a checkpoint records, for inference at batch size batch, with
 // its weights and BatchNorm statistics.
 func LoadModel(path string, batch int) (*zoo.Model, error) {
-	_, meta, err := readSafetensors(path)
+	spec, v, err := CheckpointModel(path)
 	if err != nil {
 		return nil, err
 	}
-	v, err := variantFromMeta(meta)
-	if err != nil {
-		return nil, errors.Wrapf(err, "checkpoint %s", path)
-	}
-	m, err := zoo.Build(meta["model"], v, zoo.Config{Batch: batch, Inference: true})
+	m, err := zoo.New(spec, v, zoo.Config{Batch: batch, Inference: true})
 	if err != nil {
 		return nil, errors.Wrapf(err, "checkpoint %s", path)
 	}

@@ -41,15 +41,26 @@ func buildNet(spec zoo.Spec, v light.Variant, batch int, seed uint64, share *net
 	if err != nil {
 		return nil, err
 	}
-	n = &net{model: m, labels: make([]int, batch)}
-	in := m.Input.Shape()
-	n.x = tensor.New(tensor.WithShape(in...), tensor.Of(tensor.Float32))
+	var loss func(*net) error
+	if training {
+		loss = func(n *net) error {
+			return errors.Wrapf(n.addLoss(spec.Classes, l2), "train: loss of %s %v", spec.Name, v)
+		}
+	}
+	return compile(m, loss)
+}
+
+// compile feeds the model's input from a tensor it owns, adds the loss (if any) and compiles
+// the part of the graph a run needs.
+func compile(m *zoo.Model, loss func(*net) error) (*net, error) {
+	n := &net{model: m, labels: make([]int, m.Batch)}
+	n.x = tensor.New(tensor.WithShape(m.Input.Shape()...), tensor.Of(tensor.Float32))
 	if err := G.Let(m.Input, n.x); err != nil {
 		return nil, err
 	}
-	if training {
-		if err := n.addLoss(spec.Classes, l2); err != nil {
-			return nil, errors.Wrapf(err, "train: loss of %s %v", spec.Name, v)
+	if loss != nil {
+		if err := loss(n); err != nil {
+			return nil, err
 		}
 	}
 	n.vm = G.NewTapeMachine(n.step())

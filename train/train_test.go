@@ -371,3 +371,30 @@ func TestPaperScheduleWatchesKerasValLoss(t *testing.T) {
 		t.Errorf("clean protocol watches %g, want the cross-entropy 0.5", got)
 	}
 }
+
+// EvaluateCheckpoint with running statistics gives what the trainer's evaluation gives; with
+// batch statistics it evaluates every image too, and wrong inputs are errors.
+func TestEvaluateCheckpoint(t *testing.T) {
+	d := tinyData(16, 10)
+	cfg := tinyConfig(t)
+	tr, res := fit(t, cfg, d)
+	for _, batchStats := range []bool{false, true} {
+		m, err := EvaluateCheckpoint(tr.CheckpointPath(), d.Test, 4, batchStats)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Images != 10 {
+			t.Errorf("batch statistics %v: %d images, want 10", batchStats, m.Images)
+		}
+		if !batchStats && (m.Accuracy != res.TestAccuracy || math.Abs(m.Loss-res.TestLoss) > 1e-6) {
+			t.Errorf("accuracy %g, loss %g; the trainer's evaluation gave %g, %g", m.Accuracy, m.Loss, res.TestAccuracy, res.TestLoss)
+		}
+	}
+	if _, err := EvaluateCheckpoint(tr.CheckpointPath(), d.Test, 0, false); err == nil {
+		t.Error("batch 0 accepted")
+	}
+	wrong := &datasets.Set{Images: make([]byte, 2*3*32*32), Labels: make([]uint8, 2), N: 2, C: 3, H: 32, W: 32}
+	if _, err := EvaluateCheckpoint(tr.CheckpointPath(), wrong, 2, false); err == nil || !strings.Contains(err.Error(), "needs") {
+		t.Errorf("CIFAR-sized images on an MNIST checkpoint: %v", err)
+	}
+}
