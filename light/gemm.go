@@ -10,9 +10,8 @@ import (
 	"github.com/lightzoo/lightzoo/light/internal/sgemm"
 )
 
-// gemm is C = op(A)·op(B) + beta·C on row-major matrices: float32 through lightzoo's blocked
-// AVX2 kernels (several times gonum's speed), float64 (used by the gradient checks) through
-// gonum's BLAS.
+// gemm is C = op(A)·op(B) + beta·C on row-major matrices: float32 through lightzoo's sgemm
+// (several times gonum's speed), float64 (used by the gradient checks) through gonum's BLAS.
 func gemm[T float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	ta, tb := blas.NoTrans, blas.NoTrans
 	if tA {

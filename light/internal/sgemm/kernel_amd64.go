@@ -8,10 +8,10 @@ import "golang.org/x/sys/cpu"
 // kernel is the AVX-512 one, 32 columns wide. Both may be switched off (tests do).
 var (
 	Accelerated = cpu.X86.HasAVX2 && cpu.X86.HasFMA
-	Wide        = Accelerated && cpu.X86.HasAVX512F
+	Wide        bool
 )
 
-func init() { SetWide(Wide) }
+func init() { SetWide(true) }
 
 // SetWide chooses the AVX-512 kernel (when the processor has it) or the AVX2 one.
 func SetWide(on bool) {
@@ -49,19 +49,15 @@ func dotAVX2(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float
 //go:noescape
 func dotAVX512(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float32, tail int)
 
-// direct multiplies without packing where a kernel exists for the layout and reports
-// whether it did: C += A·Bᵀ with few rows in A, the kernel gradient's layout (dy·colsᵀ),
-// where packing Bᵀ costs as much as the multiply.
-func direct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
-	if !useDirect(transA, transB, m, k) {
+// direct computes C = A·Bᵀ + beta·C without packing and reports whether it did, for few rows
+// in A: the kernel gradient's layout (dy·colsᵀ), where packing Bᵀ costs as much as the multiply.
+func direct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
+	if !Accelerated || transA || !transB || k < 8 || m > 32 {
 		return false
 	}
+	scale(m, n, beta, c, ldc)
 	gemmNT(m, n, k, a, lda, b, ldb, c, ldc)
 	return true
-}
-
-func useDirect(transA, transB bool, m, k int) bool {
-	return Accelerated && !transA && transB && k >= 8 && m <= 32
 }
 
 // gemmNT computes C += A·Bᵀ for A (m x k) and B (n x k), both contiguous along k, in tiles
@@ -120,5 +116,3 @@ func rowsTile(x []float32, ld, r0, n, rows, k int, pad []float32) ([]float32, in
 	}
 	return pad, k
 }
-
-func cpuHasAVX2() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }

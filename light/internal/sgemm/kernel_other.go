@@ -12,10 +12,6 @@ func kernel(kb int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
 	kernelGo(kb, a, b, ldb, c, ldc, store)
 }
 
-func direct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
+func direct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
 	return false
 }
-
-func useDirect(transA, transB bool, m, k int) bool { return false }
-
-func cpuHasAVX2() bool { return false }

@@ -1,8 +1,9 @@
 // Package sgemm multiplies row-major float32 matrices with a packed, cache-blocked algorithm
-// (Goto and van de Geijn's, as in BLIS) around a 6x16 register-tile kernel: AVX2 and FMA
-// assembly on amd64 processors that have them, plain Go elsewhere or under the purego tag.
-// On the convolution shapes of the zoo it is several times faster than gonum's pure-Go
-// Sgemm, which streams rows through 4-wide axpy and dot products (see BenchmarkGemm).
+// (Goto and van de Geijn's, as in BLIS) around a register-tile kernel: a 6x32 AVX-512 tile or
+// a 6x16 AVX2/FMA one in assembly on amd64 processors that have them, plain Go elsewhere or
+// under the purego tag; A·Bᵀ with few rows in A takes an unpacked dot-product tile. On the
+// convolution shapes of the zoo it is several times faster than gonum's pure-Go Sgemm, which
+// streams rows through 4-wide axpy and dot products (see BenchmarkGemm).
 package sgemm
 
 import "sync"
@@ -27,11 +28,12 @@ func Gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, l
 	if m == 0 || n == 0 {
 		return
 	}
-	if k == 0 || useDirect(transA, transB, m, k) {
+	if k == 0 {
 		scale(m, n, beta, c, ldc)
-		if k == 0 || direct(transA, transB, m, n, k, a, lda, b, ldb, c, ldc) {
-			return
-		}
+		return
+	}
+	if direct(transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc) {
+		return
 	}
 	pa := packs.Get().(*PackedA)
 	defer packs.Put(pa)

@@ -1,6 +1,7 @@
-// Package vec holds the float32 loops of BatchNorm and ReLU, 8 lanes wide with AVX2 and FMA
-// on amd64 processors that have them (Go does not vectorize loops), in plain Go elsewhere
-// and under the purego tag. Every function handles any length.
+// Package vec holds lightzoo's elementwise float32 loops (BatchNorm, alone and fused with a
+// ReLU; ReLU; 2x2 max pooling; the AXPY and dot of the depthwise convolution), 8 lanes wide
+// with AVX2 and FMA on amd64 processors that have them (Go does not vectorize loops), in
+// plain Go elsewhere and under the purego tag. Every function handles any length.
 package vec
 
 import (
