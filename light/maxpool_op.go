@@ -43,13 +43,15 @@ func maxPoolForward[T float](p poolGeom, y, x []T) {
 	parallel(p.n*p.c, func(_, lo, hi int) { maxPoolPlanes(p, y, x, lo, hi) })
 }
 
+// maxPoolPlanes pools planes lo..hi-1; float32 2x2 windows with stride 2 run 8 at a time
+// (package vec).
 func maxPoolPlanes[T float](p poolGeom, y, x []T, lo, hi int) {
-	if p.size == 2 && p.stride == 2 {
-		maxPool2Planes(p, y, x, lo, hi)
-		return
-	}
 	for plane := lo; plane < hi; plane++ {
 		in, out := x[plane*p.h*p.w:][:p.h*p.w], y[plane*p.oh*p.ow:][:p.oh*p.ow]
+		if in32, ok := any(in).([]float32); ok && p.size == 2 && p.stride == 2 {
+			maxPool2Plane(p, any(out).([]float32), in32)
+			continue
+		}
 		for oy := 0; oy < p.oh; oy++ {
 			for ox := 0; ox < p.ow; ox++ {
 				out[oy*p.ow+ox] = in[argmax(p, in, oy, ox)]
@@ -62,14 +64,16 @@ func maxPoolBackward[T float](p poolGeom, dx, x, dy []T) {
 	parallel(p.n*p.c, func(_, lo, hi int) { maxPoolGradPlanes(p, dx, x, dy, lo, hi) })
 }
 
+// maxPoolGradPlanes adds the gradient of planes lo..hi-1 into dx; float32 2x2 windows with
+// stride 2 store it (and zeros) instead, 8 windows at a time (package vec).
 func maxPoolGradPlanes[T float](p poolGeom, dx, x, dy []T, lo, hi int) {
-	if p.size == 2 && p.stride == 2 {
-		maxPool2GradPlanes(p, dx, x, dy, lo, hi)
-		return
-	}
 	for plane := lo; plane < hi; plane++ {
 		in, d := x[plane*p.h*p.w:][:p.h*p.w], dx[plane*p.h*p.w:][:p.h*p.w]
 		g := dy[plane*p.oh*p.ow:][:p.oh*p.ow]
+		if d32, ok := any(d).([]float32); ok && p.size == 2 && p.stride == 2 {
+			maxPool2GradPlane(p, d32, any(in).([]float32), any(g).([]float32))
+			continue
+		}
 		for oy := 0; oy < p.oh; oy++ {
 			for ox := 0; ox < p.ow; ox++ {
 				d[argmax(p, in, oy, ox)] += g[oy*p.ow+ox]
@@ -78,73 +82,20 @@ func maxPoolGradPlanes[T float](p poolGeom, dx, x, dy []T, lo, hi int) {
 	}
 }
 
-// maxPool2Planes is maxPoolPlanes for the usual 2x2 windows with stride 2, without branches
-// (Go's max propagates NaN).
-func maxPool2Planes[T float](p poolGeom, y, x []T, lo, hi int) {
-	for plane := lo; plane < hi; plane++ {
-		in, out := x[plane*p.h*p.w:][:p.h*p.w], y[plane*p.oh*p.ow:][:p.oh*p.ow]
-		for oy := 0; oy < p.oh; oy++ {
-			r0, r1 := in[2*oy*p.w:][:2*p.ow], in[(2*oy+1)*p.w:][:2*p.ow]
-			row := out[oy*p.ow : (oy+1)*p.ow]
-			if row32, ok := any(row).([]float32); ok {
-				vec.MaxPool2(row32, any(r0).([]float32), any(r1).([]float32))
-				continue
-			}
-			for ox := range row {
-				row[ox] = max(r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1])
-			}
-		}
+// maxPool2Plane pools one float32 plane in 2x2 windows with stride 2, a row of windows at a time.
+func maxPool2Plane(p poolGeom, out, in []float32) {
+	for oy := 0; oy < p.oh; oy++ {
+		r0, r1 := 2*oy*p.w, (2*oy+1)*p.w
+		vec.MaxPool2(out[oy*p.ow:(oy+1)*p.ow], in[r0:r0+2*p.ow], in[r1:r1+2*p.ow])
 	}
 }
 
-// maxPool2GradPlanes is maxPoolGradPlanes for 2x2 windows with stride 2: it finds the first
-// input equal to the window's max with conditional moves instead of unpredictable branches
-// (float32: with vector masks, package vec).
-func maxPool2GradPlanes[T float](p poolGeom, dx, x, dy []T, lo, hi int) {
-	for plane := lo; plane < hi; plane++ {
-		in, d := x[plane*p.h*p.w:][:p.h*p.w], dx[plane*p.h*p.w:][:p.h*p.w]
-		g := dy[plane*p.oh*p.ow:][:p.oh*p.ow]
-		if d32, ok := any(d).([]float32); ok {
-			maxPool2Grad32(p, d32, any(in).([]float32), any(g).([]float32))
-			continue
-		}
-		for oy := 0; oy < p.oh; oy++ {
-			for ox := 0; ox < p.ow; ox++ {
-				i := 2*oy*p.w + 2*ox
-				a, b, c, e := in[i], in[i+1], in[i+p.w], in[i+p.w+1]
-				m := max(a, b, c, e)
-				if m != m {
-					i = argmax(p, in, oy, ox)
-				} else {
-					i = firstEqual(m, a, b, c, i, p.w)
-				}
-				d[i] += g[oy*p.ow+ox]
-			}
-		}
-	}
-}
-
-// maxPool2Grad32 is one plane of maxPool2GradPlanes in float32, a row of windows at a time.
-func maxPool2Grad32(p poolGeom, d, in, g []float32) {
+// maxPool2GradPlane is the gradient of maxPool2Plane.
+func maxPool2GradPlane(p poolGeom, d, in, g []float32) {
 	for oy := 0; oy < p.oh; oy++ {
 		r0, r1 := 2*oy*p.w, (2*oy+1)*p.w
 		vec.MaxPool2Grad(d[r0:r0+2*p.ow], d[r1:r1+2*p.ow], in[r0:r0+2*p.ow], in[r1:r1+2*p.ow], g[oy*p.ow:(oy+1)*p.ow])
 	}
-}
-
-// firstEqual is the offset of the first of a, b, c (at i, i+1, i+w) equal to m, else i+w+1.
-func firstEqual[T float](m, a, b, c T, i, w int) int {
-	j := i + w + 1
-	if c == m {
-		j = i + w
-	}
-	if b == m {
-		j = i + 1
-	}
-	if a == m {
-		j = i
-	}
-	return j
 }
 
 // maxPoolOp is max pooling over windows of size×size every stride pixels, no padding.

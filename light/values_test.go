@@ -433,8 +433,9 @@ func widen(x []float32) []float64 {
 	return out
 }
 
-// The 2x2 fast path of max pooling gives the general path's values and gradients, ties and
-// NaNs included, in float64 (Go) and float32 (package vec).
+// The float32 2x2 fast path of max pooling (package vec, or its plain-Go fallback under
+// purego) gives the general path's values and gradients, ties and NaNs included; float64
+// takes the general path itself.
 func TestMaxPool2MatchesGeneral(t *testing.T) {
 	testMaxPool2[float64](t)
 	testMaxPool2[float32](t)
@@ -453,8 +454,8 @@ func testMaxPool2[T float](t *testing.T) {
 			x[i] = pick[r.IntN(len(pick)-1)+btoi(trial%4 == 0)]
 		}
 		y, dx := make([]T, len(dy)), make([]T, len(x))
-		maxPool2Planes(p, y, x, 0, p.c)
-		maxPool2GradPlanes(p, dx, x, dy, 0, p.c)
+		maxPoolPlanes(p, y, x, 0, p.c)
+		maxPoolGradPlanes(p, dx, x, dy, 0, p.c)
 		want := make([]T, len(x))
 		for plane := 0; plane < p.c; plane++ {
 			for oy := 0; oy < p.oh; oy++ {
