@@ -31,6 +31,7 @@ func TestBadArgumentsAreErrors(t *testing.T) {
 		{"pool too big", func() error { _, err := MaxPool(f.s.Sub("l"), f.x, 9, 2); return err }, []string{"pool size 9"}},
 		{"add shapes", func() error { _, err := Add(f.s.Sub("m"), f.x, flat); return err }, []string{"differ"}},
 		{"momentum", func() error { _, err := BatchNorm(f.s.Sub("n"), f.x, WithMomentum(1)); return err }, []string{"momentum 1"}},
+		{"activation", func() error { _, err := BatchNorm(f.s.Sub("n"), f.x, WithActivation(Activation(7))); return err }, []string{"activation 7"}},
 		{"duplicate", func() error {
 			if _, err := Conv2D(f.s.Sub("dup"), f.x, 4, 3); err != nil {
 				return err

@@ -41,6 +41,8 @@ const (
 	Linear                           // Figure 1 of the paper: no activation
 )
 
+func (a Activation) valid() bool { return a == ReLUActivation || a == Linear }
+
 // settings is the one struct every option writes to; each layer reads what applies to it.
 type settings struct {
 	stride   int
@@ -126,6 +128,10 @@ func (s settings) check() error {
 		return errors.Errorf("momentum %g is outside [0, 1)", s.momentum)
 	case s.epsilon <= 0:
 		return errors.Errorf("epsilon %g must be positive", s.epsilon)
+	case !s.middle.valid():
+		return errors.Errorf("activation %d is not one of light.ReLUActivation, light.Linear", s.middle)
+	case !s.after.valid():
+		return errors.Errorf("activation %d is not one of light.ReLUActivation, light.Linear", s.after)
 	}
 	return nil
 }
