@@ -46,26 +46,22 @@ func EvaluateCheckpoint(path string, set *datasets.Set, batch int, batchStats bo
 			n.close()
 		}
 	}()
-	tl := newTally(spec.Classes)
-	for _, idx := range datasets.Batches(set.N, batch, false, 0, 0) {
-		n, ok := nets[len(idx)]
-		if !ok {
-			m, err := zoo.New(spec, v, zoo.Config{Batch: len(idx), Inference: !batchStats})
-			if err != nil {
-				return Metrics{}, err
-			}
-			if _, err := loadCheckpoint(path, m, nil); err != nil {
-				return Metrics{}, err
-			}
-			if n, err = compile(m, nil); err != nil {
-				return Metrics{}, err
-			}
-			nets[len(idx)] = n
+	return evaluate(set, batch, spec.Classes, func(size int) (*net, error) {
+		if n, ok := nets[size]; ok {
+			return n, nil
 		}
-		if err := n.run(set, idx, augmenter{}); err != nil {
-			return Metrics{}, err
+		m, err := zoo.New(spec, v, zoo.Config{Batch: size, Inference: !batchStats})
+		if err != nil {
+			return nil, err
 		}
-		n.score(tl, len(idx))
-	}
-	return tl.metrics(), nil
+		if _, err := loadCheckpoint(path, m, nil); err != nil {
+			return nil, err
+		}
+		n, err := compile(m, nil)
+		if err != nil {
+			return nil, err
+		}
+		nets[size] = n
+		return n, nil
+	})
 }

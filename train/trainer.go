@@ -143,9 +143,15 @@ func (t *Trainer) step(set *datasets.Set, idx []int, aug augmenter) (float64, in
 // Evaluate runs the inference graphs over set (every image, the last batch partial) with the
 // current weights and BatchNorm running statistics.
 func (t *Trainer) Evaluate(set *datasets.Set) (Metrics, error) {
-	tl := newTally(t.spec.Classes)
-	for _, idx := range datasets.Batches(set.N, t.cfg.EvalBatch, false, 0, 0) {
-		n, err := t.net(len(idx), false)
+	return evaluate(set, t.cfg.EvalBatch, t.spec.Classes, func(batch int) (*net, error) { return t.net(batch, false) })
+}
+
+// evaluate scores set, batch images at a time (the last batch may be smaller), with the net
+// that netFor returns for each batch size.
+func evaluate(set *datasets.Set, batch, classes int, netFor func(batch int) (*net, error)) (Metrics, error) {
+	tl := newTally(classes)
+	for _, idx := range datasets.Batches(set.N, batch, false, 0, 0) {
+		n, err := netFor(len(idx))
 		if err != nil {
 			return Metrics{}, err
 		}
