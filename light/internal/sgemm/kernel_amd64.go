@@ -2,7 +2,11 @@
 
 package sgemm
 
-import "golang.org/x/sys/cpu"
+import (
+	"sync"
+
+	"golang.org/x/sys/cpu"
+)
 
 // Accelerated says whether Gemm runs assembly kernels (AVX2 and FMA); Wide whether its main
 // kernel is the AVX-512 one, 32 columns wide. Both may be switched off (tests do).
@@ -72,12 +76,16 @@ func gemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32
 	}
 	var out [12]float32
 	var lastA, padB []float32 // zero-padded copies of a partial tile's rows
-	if m%4 != 0 {
-		lastA = make([]float32, 4*k)
-		rowsTile(a, lda, m/4*4, m, 4, k, lastA)
+	if m%4 != 0 || n%3 != 0 {
+		pad := pads.Get().(*[]float32)
+		defer pads.Put(pad)
+		if cap(*pad) < 7*k {
+			*pad = make([]float32, 7*k)
+		}
+		lastA, padB = (*pad)[:4*k], (*pad)[4*k:7*k]
 	}
-	if n%3 != 0 {
-		padB = make([]float32, 3*k)
+	if m%4 != 0 {
+		rowsTile(a, lda, m/4*4, m, 4, k, lastA)
 	}
 	for j := 0; j < n; j += 3 {
 		bt, ldbt := rowsTile(b, ldb, j, n, 3, k, padB)
@@ -102,6 +110,9 @@ func gemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32
 		}
 	}
 }
+
+// pads holds gemmNT's padded rows between calls: the kernel gradient calls it per image.
+var pads = sync.Pool{New: func() any { return new([]float32) }}
 
 // rowsTile returns rows r0..r0+rows-1 of x (ld apart, k long) and their distance: in place
 // when all exist, else copied into pad with zero rows after the last.
