@@ -55,29 +55,53 @@ func ceilDiv(a, b int) int {
 
 // planes calls f for every (image, channel) pair with the offsets of its input and output
 // planes and its kernel, spreading the channels over the cores (all calls for one channel run
-// on one goroutine, so f may accumulate into that channel's kernel gradient).
-func (g geom) planes(f func(in, out, ker int)) {
+// on one goroutine, so f may accumulate into that channel's kernel gradient). Each worker
+// hands f its own zeroed scratch buffer of the given length, reused across its calls.
+func planes[T float](g geom, scratch int, f func(s []T, in, out, ker int)) {
 	parallel(g.c, func(_, lo, hi int) {
+		s := borrow[T](scratch)
+		defer giveBack(s)
+		clear(s)
 		for c := lo; c < hi; c++ {
 			for n := 0; n < g.n; n++ {
 				p := n*g.c + c
-				f(p*g.h*g.w, p*g.oh*g.ow, c*g.kh*g.kw)
+				f(s, p*g.h*g.w, p*g.oh*g.ow, c*g.kh*g.kw)
 			}
 		}
 	})
 }
 
-// With stride 1 a row's inputs and outputs are both contiguous, and the loops run as
-// vector AXPYs and dot products (float32, package vec).
+// With stride 1 the kernels work on whole planes (depthwise_wide.go); other strides go row by
+// row, element by element.
 
 func depthwiseForward[T float](g geom, y, x, w []T) {
-	g.planes(func(in, out, ker int) {
+	if g.stride == 1 {
+		wideForward(g, y, x, w, false)
+		return
+	}
+	depthwiseForwardRows(g, y, x, w)
+}
+
+func depthwiseGradInput[T float](g geom, dx, w, dy []T) {
+	if g.stride == 1 { // the forward pass of dy with the kernel turned by 180 degrees
+		wideForward(g, dx, dy, w, true)
+		return
+	}
+	depthwiseGradInputRows(g, dx, w, dy)
+}
+
+func depthwiseGradFilter[T float](g geom, dw, x, dy []T) {
+	if g.stride == 1 {
+		wideGradFilter(g, dw, x, dy)
+		return
+	}
+	depthwiseGradFilterRows(g, dw, x, dy)
+}
+
+func depthwiseForwardRows[T float](g geom, y, x, w []T) {
+	planes(g, 0, func(_ []T, in, out, ker int) {
 		g.rows(func(tap, oy, iy, lo, hi, ix0 int) {
 			wv, yr, xr := w[ker+tap], y[out+oy*g.ow:], x[in+iy*g.w:]
-			if g.stride == 1 {
-				addScaled(yr[lo:hi], xr[ix0:ix0+hi-lo], wv)
-				return
-			}
 			for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
 				yr[ox] += wv * xr[ix]
 			}
@@ -85,14 +109,10 @@ func depthwiseForward[T float](g geom, y, x, w []T) {
 	})
 }
 
-func depthwiseGradInput[T float](g geom, dx, w, dy []T) {
-	g.planes(func(in, out, ker int) {
+func depthwiseGradInputRows[T float](g geom, dx, w, dy []T) {
+	planes(g, 0, func(_ []T, in, out, ker int) {
 		g.rows(func(tap, oy, iy, lo, hi, ix0 int) {
 			wv, dyr, dxr := w[ker+tap], dy[out+oy*g.ow:], dx[in+iy*g.w:]
-			if g.stride == 1 {
-				addScaled(dxr[ix0:ix0+hi-lo], dyr[lo:hi], wv)
-				return
-			}
 			for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
 				dxr[ix] += wv * dyr[ox]
 			}
@@ -100,14 +120,10 @@ func depthwiseGradInput[T float](g geom, dx, w, dy []T) {
 	})
 }
 
-func depthwiseGradFilter[T float](g geom, dw, x, dy []T) {
-	g.planes(func(in, out, ker int) {
+func depthwiseGradFilterRows[T float](g geom, dw, x, dy []T) {
+	planes(g, 0, func(_ []T, in, out, ker int) {
 		g.rows(func(tap, oy, iy, lo, hi, ix0 int) {
 			dyr, xr := dy[out+oy*g.ow:], x[in+iy*g.w:]
-			if g.stride == 1 {
-				dw[ker+tap] += dotOf(xr[ix0:ix0+hi-lo], dyr[lo:hi])
-				return
-			}
 			var sum T
 			for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
 				sum += xr[ix] * dyr[ox]

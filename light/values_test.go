@@ -722,6 +722,39 @@ func float64s(v G.Value) []float64 {
 	return append([]float64(nil), v.Data().([]float64)...)
 }
 
+// The stride-1 whole-plane depthwise kernels agree with the row-by-row ones, in both
+// precisions, for several kernel sizes and a plane narrower than the padding allows for.
+func TestDepthwiseWideMatchesRows(t *testing.T) {
+	for _, k := range []int{1, 3, 5} {
+		for _, hw := range [][2]int{{11, 13}, {4, 2}} {
+			xs := tensor.Shape{2, 3, hw[0], hw[1]}
+			g := newGeom(xs, k, k, 1)
+			x := randTensor(xs, 1).Data().([]float64)
+			w := randTensor(tensor.Shape{3, k * k}, 2).Data().([]float64)
+			dy := randTensor(xs, 3).Data().([]float64)
+			y, dx, dw := make([]float64, len(x)), make([]float64, len(x)), make([]float64, len(w))
+			depthwiseForwardRows(g, y, x, w)
+			depthwiseGradInputRows(g, dx, w, dy)
+			depthwiseGradFilterRows(g, dw, x, dy)
+			y64, dx64, dw64 := make([]float64, len(x)), make([]float64, len(x)), make([]float64, len(w))
+			wideForward(g, y64, x, w, false)
+			wideForward(g, dx64, dy, w, true)
+			wideGradFilter(g, dw64, x, dy)
+			y32, dx32, dw32 := make([]float32, len(x)), make([]float32, len(x)), make([]float32, len(w))
+			wideForward(g, y32, narrow(x), narrow(w), false)
+			wideForward(g, dx32, narrow(dy), narrow(w), true)
+			wideGradFilter(g, dw32, narrow(x), narrow(dy))
+			name := fmt.Sprintf("k%d %v", k, xs)
+			assertClose(t, name+" y", y64, y, 1e-12)
+			assertClose(t, name+" dx", dx64, dx, 1e-12)
+			assertClose(t, name+" dw", dw64, dw, 1e-12)
+			assertClose(t, name+" y32", widen(y32), y, 1e-5)
+			assertClose(t, name+" dx32", widen(dx32), dx, 1e-5)
+			assertClose(t, name+" dw32", widen(dw32), dw, 1e-4)
+		}
+	}
+}
+
 // The float32 depthwise kernels (package vec's loops with stride 1) agree with float64.
 func TestDepthwiseKernelsFloat32MatchFloat64(t *testing.T) {
 	for _, stride := range []int{1, 2} {
