@@ -42,8 +42,8 @@ func convForward[T float](g convGeom, y, x, w, b []T) {
 	})
 }
 
-// convGradInput writes the input gradient into dx: the columns of Wᵀ·dy folded back with
-// col2im's scalar adds or, with stride 1 and at most twice as many output as input
+// convGradInput writes the input gradient into dx: Wᵀ·dy itself for a 1x1 kernel with
+// stride 1, else its columns folded back with col2im's scalar adds or, with stride 1 and at most twice as many output as input
 // channels, the SAME convolution of dy with the kernel flipped and its channel axes swapped,
 // whose unfolding (cout·kh·kw rows against col2im's c·kh·kw) is whole-plane copies.
 func convGradInput[T float](g convGeom, dx, w, dy []T) {
@@ -54,6 +54,14 @@ func convGradInput[T float](g convGeom, dx, w, dy []T) {
 	}
 	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
 	kernelT := newMatrix(true, k, g.cout, w, k)
+	if g.pointwise() { // the columns are the image gradient itself
+		parallel(g.n, func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				kernelT.mul(p, dy[i*out:(i+1)*out], p, 0, dx[i*in:(i+1)*in], p)
+			}
+		})
+		return
+	}
 	clear(dx)
 	parallel(g.n, func(_, lo, hi int) {
 		cols := borrow[T](k * p)
