@@ -38,6 +38,10 @@ func TestGradients(t *testing.T) {
 			c, err := Conv2D(s, x, 5, 1) // more than twice the input channels: no flipped kernel
 			return out(c, err, func() *G.Node { return c.Out })
 		}},
+		{"Conv2D/3x3-widening", []int{2, 2, 5, 4}, func(s *Scope, x *G.Node) (*G.Node, error) {
+			c, err := Conv2D(s, x, 5, 3) // more than twice the input channels: col2im
+			return out(c, err, func() *G.Node { return c.Out })
+		}},
 		{"LightConv2D/twostage", []int{2, 2, 5, 5}, lightConv(WithRank(2))},
 		{"LightConv2D/linear", []int{2, 2, 5, 5}, lightConv(WithRank(2), WithMiddle(Linear))},
 		{"LightConv2D/lowrank-factors", []int{2, 2, 5, 5}, lightConv(WithRank(2), WithForm(LowRank), WithOrder(FactorsFirst))},

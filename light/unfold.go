@@ -32,7 +32,13 @@ func shifted[T float](g convGeom, plane, row []T, ky, kx int) {
 	clear(row[y1*g.ow:])
 	off := (ky-g.pad)*g.w + kx - g.pad
 	copy(row[y0*g.ow+lo:(y1-1)*g.ow+hi], plane[y0*g.ow+lo+off:])
-	zero := func(ox int) { // a wrapped column (at most pad on each side), down the rows
+	zeroWrapped(g, row, y0, y1, lo, hi)
+}
+
+// zeroWrapped zeroes the columns outside [lo, hi) (at most pad on each side) of the row's
+// lines y0..y1-1.
+func zeroWrapped[T float](g convGeom, row []T, y0, y1, lo, hi int) {
+	zero := func(ox int) {
 		for i := y0*g.ow + ox; i < y1*g.ow; i += g.ow {
 			row[i] = 0
 		}
@@ -64,7 +70,8 @@ func strided[T float](g convGeom, plane, row []T, ky, kx int) {
 	}
 }
 
-// col2im adds cols (c·kh·kw, oh·ow) back into the image gradient dx (c, h, w).
+// col2im adds cols (c·kh·kw, oh·ow) back into the image gradient dx (c, h, w); it may
+// overwrite cols.
 func col2im[T float](g convGeom, cols, dx []T) {
 	p := g.pixels()
 	for c := 0; c < g.c; c++ {
@@ -72,6 +79,10 @@ func col2im[T float](g convGeom, cols, dx []T) {
 		for ky := 0; ky < g.kh; ky++ {
 			for kx := 0; kx < g.kw; kx++ {
 				row := cols[((c*g.kh+ky)*g.kw+kx)*p:][:p]
+				if g.stride == 1 {
+					unshifted(g, plane, row, ky, kx)
+					continue
+				}
 				lo, hi, ix0 := g.columns(kx)
 				for oy := 0; oy < g.oh; oy++ {
 					iy := oy*g.stride - g.pad + ky
@@ -86,6 +97,21 @@ func col2im[T float](g convGeom, cols, dx []T) {
 			}
 		}
 	}
+}
+
+// unshifted is shifted's adjoint: it adds the row of tap (ky, kx) to the plane as one
+// contiguous vector add, after zeroing the row's wrapped-around edge columns, which would
+// land on the wrong pixels.
+func unshifted[T float](g convGeom, plane, row []T, ky, kx int) {
+	lo, hi, _ := g.columns(kx)
+	y0, y1 := max(0, g.pad-ky), min(g.oh, g.h+g.pad-ky)
+	if y0 >= y1 || lo >= hi {
+		return
+	}
+	zeroWrapped(g, row, y0, y1, lo, hi)
+	off := (ky-g.pad)*g.w + kx - g.pad
+	src := row[y0*g.ow+lo : (y1-1)*g.ow+hi]
+	addScaled(plane[y0*g.ow+lo+off:][:len(src)], src, 1)
 }
 
 // columns is the range [lo, hi) of output columns whose input column for tap kx is inside the

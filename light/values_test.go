@@ -393,6 +393,7 @@ func TestGlorotBiasesOption(t *testing.T) {
 func TestConvKernelsFloat32MatchFloat64(t *testing.T) {
 	for _, tc := range []struct{ n, c, h, w, cout, k, stride int }{
 		{3, 5, 14, 13, 20, 3, 1}, {2, 16, 8, 8, 7, 3, 2}, {2, 3, 9, 9, 33, 1, 1}, {2, 8, 10, 9, 6, 3, 1},
+		{2, 3, 9, 11, 16, 3, 1}, {2, 2, 7, 6, 9, 5, 1}, // more than twice the input channels: col2im
 	} {
 		g := convGeom{geom: newGeom(tensor.Shape{tc.n, tc.c, tc.h, tc.w}, tc.k, tc.k, tc.stride), cout: tc.cout}
 		x := randTensor(tensor.Shape{tc.n, tc.c, tc.h, tc.w}, 1).Data().([]float64)
