@@ -87,7 +87,8 @@ func BenchmarkConvKernels(b *testing.B) {
 	for _, tc := range []struct {
 		name               string
 		c, h, cout, k, str int
-	}{{"16to16_28x28", 16, 28, 16, 3, 1}, {"64to128_16x16", 64, 16, 128, 3, 1}, {"3to16_28x28", 3, 28, 16, 3, 1}, {"5to64_8x8", 5, 8, 64, 3, 1},
+	}{{"16to16_28x28", 16, 28, 16, 3, 1}, {"8to16_14x14", 8, 14, 16, 3, 1}, {"32to32_7x7", 32, 7, 32, 3, 1},
+		{"64to128_16x16", 64, 16, 128, 3, 1}, {"3to16_28x28", 3, 28, 16, 3, 1}, {"5to64_8x8", 5, 8, 64, 3, 1},
 		{"3to16_28x28_1x1", 3, 28, 16, 1, 1}} {
 		g := convGeom{geom: newGeom(tensor.Shape{64, tc.c, tc.h, tc.h}, tc.k, tc.k, tc.str), cout: tc.cout}
 		x := narrow(randTensor(tensor.Shape{64, tc.c, tc.h, tc.h}, 1).Data().([]float64))

@@ -9,6 +9,8 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/pkg/errors"
+
+	"github.com/lightzoo/lightzoo/light/internal/sgemm"
 )
 
 // convGeom is a convolution of x (n, c, h, w) with a kernel (cout, c, kh, kw) and, when bias
@@ -91,17 +93,21 @@ func flipKernel[T float](g convGeom, w []T) []T {
 // convGradKernel writes the kernel gradient into dw: each worker sums its images' into its
 // own buffer (the first worker's is dw), then the sums are added.
 func convGradKernel[T float](g convGeom, dw, x, dy []T) {
-	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
+	group := 1
+	if g.cout <= sgemm.DirectRows { // the packed path gains nothing from groups
+		group = max(1, min(g.n, gradKernelColumns/g.pixels()))
+	}
 	partial := make([][]T, runtime.GOMAXPROCS(0))
 	workers := parallel(g.n, func(worker, lo, hi int) {
-		cols, acc := borrow[T](g.cols()), dw
-		defer giveBack(cols)
+		acc := dw
 		if worker > 0 {
 			acc = borrow[T](len(dw))
 		}
 		clear(acc)
-		for i := lo; i < hi; i++ {
-			gemm(false, true, g.cout, k, p, dy[i*out:(i+1)*out], p, unfold(g, x[i*in:(i+1)*in], cols), p, 1, acc, k)
+		if group == 1 {
+			addKernelGrads(g, acc, x, dy, lo, hi)
+		} else {
+			addKernelGradGroups(g, acc, x, dy, lo, hi, group)
 		}
 		partial[worker] = acc
 	})
@@ -112,6 +118,41 @@ func convGradKernel[T float](g convGeom, dw, x, dy []T) {
 		giveBack(acc)
 	}
 }
+
+// addKernelGrads adds images lo..hi-1's kernel gradients dy·colsᵀ to acc, one at a time.
+func addKernelGrads[T float](g convGeom, acc, x, dy []T, lo, hi int) {
+	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
+	cols := borrow[T](g.cols())
+	defer giveBack(cols)
+	for i := lo; i < hi; i++ {
+		gemm(false, true, g.cout, k, p, dy[i*out:(i+1)*out], p, unfold(g, x[i*in:(i+1)*in], cols), p, 1, acc, k)
+	}
+}
+
+// addKernelGradGroups is addKernelGrads for images with few pixels: it puts group images
+// side by side in one product, whose dot products over the pixels then run long enough to
+// pay for their reductions.
+func addKernelGradGroups[T float](g convGeom, acc, x, dy []T, lo, hi, group int) {
+	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
+	ld := group*p + 16 // rows a power of two apart would alias in the cache
+	cols, dys := borrow[T](k*ld), borrow[T](g.cout*ld)
+	defer giveBack(cols)
+	defer giveBack(dys)
+	for i := lo; i < hi; i += group {
+		images := min(group, hi-i)
+		for j := 0; j < images; j++ {
+			im2col(g, x[(i+j)*in:], cols[j*p:], ld)
+			for o := 0; o < g.cout; o++ {
+				copy(dys[o*ld+j*p:][:p], dy[(i+j)*out+o*p:])
+			}
+		}
+		gemm(false, true, g.cout, k, images*p, dys, ld, cols, ld, 1, acc, k)
+	}
+}
+
+// gradKernelColumns is about how many pixels convGradKernel puts in one product: images of
+// 14x14 go five at a time, 7x7 twenty.
+const gradKernelColumns = 1024
 
 // convGradBias writes Σdy per output channel into db, the channels spread over the cores.
 func convGradBias[T float](g convGeom, db, dy []T) {

@@ -1,13 +1,13 @@
 package light
 
-// im2col unfolds one image x (c, h, w) into cols (c·kh·kw, oh·ow).
-func im2col[T float](g convGeom, x, cols []T) {
+// im2col unfolds one image x (c, h, w) into cols (c·kh·kw, oh·ow), whose rows are ld apart.
+func im2col[T float](g convGeom, x, cols []T, ld int) {
 	p := g.pixels()
 	for c := 0; c < g.c; c++ {
 		plane := x[c*g.h*g.w:][:g.h*g.w]
 		for ky := 0; ky < g.kh; ky++ {
 			for kx := 0; kx < g.kw; kx++ {
-				row := cols[((c*g.kh+ky)*g.kw+kx)*p:][:p]
+				row := cols[((c*g.kh+ky)*g.kw+kx)*ld:][:p]
 				if g.stride == 1 {
 					shifted(g, plane, row, ky, kx)
 				} else {
@@ -132,7 +132,7 @@ func unfold[T float](g convGeom, x, cols []T) []T {
 	if g.pointwise() {
 		return x
 	}
-	im2col(g, x, cols)
+	im2col(g, x, cols, g.pixels())
 	return cols
 }
 

@@ -776,3 +776,23 @@ func TestDepthwiseKernelsFloat32MatchFloat64(t *testing.T) {
 		assertClose(t, "dw", widen(dw32), dw64, 1e-4)
 	}
 }
+
+// The kernel gradient of images in groups, side by side in one product, equals the sum of
+// their products one at a time, in both precisions and with a last partial group.
+func TestKernelGradGroupsMatchOneByOne(t *testing.T) {
+	for _, tc := range []struct{ n, c, h, w, cout, k, group int }{
+		{7, 3, 7, 6, 5, 3, 3}, {5, 2, 4, 4, 33, 3, 2}, {6, 4, 5, 5, 8, 1, 4},
+	} {
+		xs := tensor.Shape{tc.n, tc.c, tc.h, tc.w}
+		g := convGeom{geom: newGeom(xs, tc.k, tc.k, 1), cout: tc.cout}
+		x := randTensor(xs, 1).Data().([]float64)
+		dy := randTensor(tensor.Shape{tc.n, tc.cout, g.pixels()}, 3).Data().([]float64)
+		want, got := make([]float64, tc.cout*g.patch()), make([]float64, tc.cout*g.patch())
+		addKernelGrads(g, want, x, dy, 0, tc.n)
+		addKernelGradGroups(g, got, x, dy, 0, tc.n, tc.group)
+		assertClose(t, fmt.Sprintf("%+v", tc), got, want, 1e-12)
+		got32 := make([]float32, len(want))
+		addKernelGradGroups(g, got32, narrow(x), narrow(dy), 0, tc.n, tc.group)
+		assertClose(t, fmt.Sprintf("%+v float32", tc), widen(got32), want, 1e-4)
+	}
+}

@@ -56,7 +56,7 @@ func dotAVX512(steps int, a *float32, lda int, b *float32, ldb int, out *[12]flo
 // direct computes C = A·Bᵀ + beta·C without packing and reports whether it did, for few rows
 // in A: the kernel gradient's layout (dy·colsᵀ), where packing Bᵀ costs as much as the multiply.
 func direct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
-	if !Accelerated || transA || !transB || k < 8 || m > 32 {
+	if !Accelerated || transA || !transB || k < 8 || m > DirectRows {
 		return false
 	}
 	scale(m, n, beta, c, ldc)

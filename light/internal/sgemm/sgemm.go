@@ -18,6 +18,10 @@ const (
 	nc    = 2048
 )
 
+// DirectRows is the most rows of A for which A·Bᵀ takes the unpacked dot-product path on
+// accelerated processors: the longer its dot products (k), the better it runs.
+const DirectRows = 32
+
 // nr is the tile's width: 32 columns for the AVX-512 kernel, else 16.
 var nr = 16
 
