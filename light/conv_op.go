@@ -45,9 +45,10 @@ func convForward[T float](g convGeom, y, x, w, b []T) {
 }
 
 // convGradInput writes the input gradient into dx: Wᵀ·dy itself for a 1x1 kernel with
-// stride 1, else its columns folded back with col2im's scalar adds or, with stride 1 and at most twice as many output as input
-// channels, the SAME convolution of dy with the kernel flipped and its channel axes swapped,
-// whose unfolding (cout·kh·kw rows against col2im's c·kh·kw) is whole-plane copies.
+// stride 1, else its columns folded back with col2im or, with stride 1 and at most twice as
+// many output as input channels, the SAME convolution of dy with the kernel flipped and its
+// channel axes swapped, whose unfolding (cout·kh·kw rows against col2im's c·kh·kw) is
+// whole-plane copies.
 func convGradInput[T float](g convGeom, dx, w, dy []T) {
 	if g.stride == 1 && g.cout <= 2*g.c {
 		back := convGeom{geom: newGeom([]int{g.n, g.cout, g.oh, g.ow}, g.kh, g.kw, 1), cout: g.c}
