@@ -42,6 +42,14 @@ func writePlots(rows []row, curves map[string][]curve, dir string) error {
 	return nil
 }
 
+// subsetNote says when the runs were tested on fewer than the official 10,000 images.
+func subsetNote(rows []row) string {
+	if len(rows) > 0 && rows[0].TestImages < 10000 {
+		return fmt.Sprintf(" (first %d test images)", rows[0].TestImages)
+	}
+	return ""
+}
+
 // rowLabel names a row as the paper's tables do.
 func rowLabel(r row) string {
 	switch r.Variant {
@@ -74,7 +82,7 @@ func (paramTicks) Ticks(lo, hi float64) []plot.Tick {
 
 func accuracyPlot(model string, rows []row) *plot.Plot {
 	p := plot.New()
-	p.Title.Text = model + ": test accuracy against parameters"
+	p.Title.Text = model + ": test accuracy against parameters" + subsetNote(rows)
 	p.X.Label.Text = "total parameters"
 	p.Y.Label.Text = "test accuracy"
 	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, paramTicks{}

@@ -164,16 +164,16 @@ func markdown(rows []row) string {
 			fmt.Fprintf(&b, "CIFAR-10 test numbers here are on the first %d of the 10,000 official test images "+
 				"(95%% interval of an accuracy about ±%.0f points).\n\n", n, 100*1.96*math.Sqrt(0.25/float64(n)))
 		}
-		b.WriteString("| variant | rank | seeds | total params | test accuracy | paper | difference | test loss + L2 | paper | s/epoch | train img/s | FLOPs/image |\n")
-		b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("| variant | rank | seeds | total params | test images | test accuracy | paper | difference | test loss + L2 | paper | s/epoch | train img/s | FLOPs/image |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, g := range bySetting(groups[k]) {
 			acc, accSD := meanSD(g, func(r row) float64 { return r.TestAccuracy })
 			loss, lossSD := meanSD(g, func(r row) float64 { return r.TestLoss + r.L2Penalty })
 			secs, _ := meanSD(g, func(r row) float64 { return r.SecondsPerEpoch })
 			ips, _ := meanSD(g, func(r row) float64 { return r.TrainImagesPerSecond })
 			r := g[0]
-			fmt.Fprintf(&b, "| %s | %d | %d | %d | %s | %.4f | %+.4f | %s | %.4f | %.1f | %.0f | %d |\n", r.Variant, r.Rank, len(g),
-				r.Total, pm(acc, accSD, len(g)), r.PaperAccuracy, acc-r.PaperAccuracy, pm(loss, lossSD, len(g)), r.PaperLoss, secs, ips, r.FLOPs)
+			fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %s | %.4f | %+.4f | %s | %.4f | %.1f | %.0f | %d |\n", r.Variant, r.Rank, len(g),
+				r.Total, r.TestImages, pm(acc, accSD, len(g)), r.PaperAccuracy, acc-r.PaperAccuracy, pm(loss, lossSD, len(g)), r.PaperLoss, secs, ips, r.FLOPs)
 		}
 	}
 	return b.String()

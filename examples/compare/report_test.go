@@ -48,7 +48,7 @@ func TestReportFromFinishedRuns(t *testing.T) {
 		}
 	}
 	md, _ := os.ReadFile(filepath.Join(out, "paper-tables.md"))
-	for _, want := range []string{"## mnist, paper protocol", "| conv2d | 0 | 2 | 18818 | 0.9950 ± 0.0071 | 0.9887 | +0.0063 |", "first 1000 of the 10,000"} {
+	for _, want := range []string{"## mnist, paper protocol", "| conv2d | 0 | 2 | 18818 | 1000 | 0.9950 ± 0.0071 | 0.9887 | +0.0063 |", "first 1000 of the 10,000"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}
