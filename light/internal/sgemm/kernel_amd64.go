@@ -20,9 +20,9 @@ func init() { SetWide(true) }
 // SetWide chooses the AVX-512 kernel (when the processor has it) or the AVX2 one.
 func SetWide(on bool) {
 	Wide = on && Accelerated && cpu.X86.HasAVX512F
-	nr = 16
+	mr, nr = 6, 16
 	if Wide {
-		nr = 32
+		mr, nr = 8, 32
 	}
 }
 

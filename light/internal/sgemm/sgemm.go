@@ -1,5 +1,5 @@
 // Package sgemm multiplies row-major float32 matrices with a packed, cache-blocked algorithm
-// (Goto and van de Geijn's, as in BLIS) around a register-tile kernel: a 6x32 AVX-512 tile or
+// (Goto and van de Geijn's, as in BLIS) around a register-tile kernel: an 8x32 AVX-512 tile or
 // a 6x16 AVX2/FMA one in assembly on amd64 processors that have them, plain Go elsewhere or
 // under the purego tag; A·Bᵀ with few rows in A takes an unpacked dot-product tile. On the
 // convolution shapes of the zoo it is several times faster than gonum's pure-Go Sgemm, which
@@ -11,7 +11,7 @@ import "sync"
 // Register tile (mr x nr) and cache blocks: a kc x nr slice of packed B stays in L1, an
 // mc x kc block of packed A in L2, a kc x nc panel of packed B in L3.
 const (
-	mr    = 6
+	maxMR = 8
 	maxNR = 32
 	kc    = 256
 	mc    = 96
@@ -22,8 +22,8 @@ const (
 // accelerated processors: the longer its dot products (k), the better it runs.
 const DirectRows = 32
 
-// nr is the tile's width: 32 columns for the AVX-512 kernel, else 16.
-var nr = 16
+// mr x nr is the register tile: 8x32 for the AVX-512 kernel, else 6x16.
+var mr, nr = 6, 16
 
 // Gemm computes C = op(A)·op(B) + beta·C, where op(A) is m x k, op(B) is k x n and C is
 // m x n, all row-major with leading dimensions lda, ldb and ldc; op transposes a matrix when
@@ -133,7 +133,7 @@ func (bb blockB) panel(jr int) ([]float32, int) {
 // nothing.
 type buffers struct {
 	b    [kc * (nc + maxNR)]float32
-	edge [mr * maxNR]float32
+	edge [maxMR * maxNR]float32
 }
 
 var pool = sync.Pool{New: func() any { return new(buffers) }}
@@ -240,7 +240,7 @@ func macro(mb, kb int, a []float32, buf *buffers, bb blockB, c []float32, ldc in
 // kernelGo adds the product of an mr x kb packed panel of A and kb rows of nr values of B,
 // ldb apart, to the mr x nr tile of C at c, or stores it there when store is set.
 func kernelGo(kb int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
-	var acc [mr * maxNR]float32
+	var acc [maxMR * maxNR]float32
 	for p := 0; p < kb; p++ {
 		ap, bp := a[p*mr:][:mr], b[p*ldb:][:nr]
 		for i, ai := range ap {
