@@ -2,7 +2,6 @@ package light
 
 import (
 	"fmt"
-	"runtime"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -91,34 +90,46 @@ func flipKernel[T float](g convGeom, w []T) []T {
 	return f
 }
 
-// convGradKernel writes the kernel gradient into dw: each worker sums its images' into its
-// own buffer (the first worker's is dw), then the sums are added.
+// convGradKernel writes the kernel gradient into dw. The images are cut into chunks that
+// depend only on the batch and the geometry, never on the number of cores: each chunk sums
+// its images' gradients into its own buffer (the first chunk's is dw), the workers share the
+// chunks out, and the chunk sums are added in chunk order, so the result is the same bits
+// whatever GOMAXPROCS is.
 func convGradKernel[T float](g convGeom, dw, x, dy []T) {
 	group := 1
 	if g.cout <= sgemm.DirectRows { // the packed path gains nothing from groups
 		group = max(1, min(g.n, gradKernelColumns/g.pixels()))
 	}
-	partial := make([][]T, runtime.GOMAXPROCS(0))
-	workers := parallel(g.n, func(worker, lo, hi int) {
-		acc := dw
-		if worker > 0 {
-			acc = borrow[T](len(dw))
+	size := group
+	if group == 1 {
+		size = gradKernelChunk
+	}
+	chunks := (g.n + size - 1) / size
+	partial := make([][]T, chunks)
+	parallel(chunks, func(_, lo, hi int) {
+		for c := lo; c < hi; c++ {
+			acc := dw
+			if c > 0 {
+				acc = borrow[T](len(dw))
+			}
+			clear(acc)
+			first, last := c*size, min(g.n, (c+1)*size)
+			if group == 1 {
+				addKernelGrads(g, acc, x, dy, first, last)
+			} else {
+				addKernelGradGroups(g, acc, x, dy, first, last, group)
+			}
+			partial[c] = acc
 		}
-		clear(acc)
-		if group == 1 {
-			addKernelGrads(g, acc, x, dy, lo, hi)
-		} else {
-			addKernelGradGroups(g, acc, x, dy, lo, hi, group)
-		}
-		partial[worker] = acc
 	})
-	for _, acc := range partial[1:workers] {
-		for j, v := range acc {
-			dw[j] += v
-		}
+	for _, acc := range partial[1:] {
+		addScaled(dw, acc, 1)
 		giveBack(acc)
 	}
 }
+
+// gradKernelChunk is how many images of a large size one chunk of convGradKernel sums.
+const gradKernelChunk = 8
 
 // addKernelGrads adds images lo..hi-1's kernel gradients dy·colsᵀ to acc, one at a time.
 func addKernelGrads[T float](g convGeom, acc, x, dy []T, lo, hi int) {
