@@ -47,23 +47,23 @@ def main():
     ours, torch = {}, {}
     for _ in range(args.rounds):
         for r in run(["/tmp/lightzoo-bench", "-json", "-reps", str(args.reps)]):
-            ours.setdefault((r["model"], r["variant"], r["rank"]), []).append(r)
+            ours.setdefault((r["model"], r["variant"]), []).append(r)
         for r in run(["/usr/bin/python3", os.path.join(HERE, "pytorch_bench.py"), "--threads", "2",
                       "--reps", str(args.reps), "--warmup", "5", "--params", "/tmp/lightzoo-params.json"], TORCH_ENV):
-            torch.setdefault((r["model"], r["variant"], r["rank"]), []).append(r)
+            torch.setdefault((r["model"], r["variant"]), []).append(r)
     med = lambda rows, key: statistics.median(r[key] for r in rows)
     print(f"Measured by `/usr/bin/python3 bench/compare.py --rounds {args.rounds} --reps {args.reps}` on "
           f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; PyTorch {torch_version()} with 2 threads "
           f"(OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset). "
           f"Images/s, median of {args.rounds} alternating rounds (each a median of {args.reps} timed "
           f"repetitions); ratio = lightzoo / PyTorch.\n")
-    print("| model | variant | rank | train lightzoo | train PyTorch | ratio | infer lightzoo | infer PyTorch | ratio | peak RSS MB (lightzoo) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| model | variant | train lightzoo | train PyTorch | ratio | infer lightzoo | infer PyTorch | ratio | peak RSS MB (lightzoo) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for key, rows in ours.items():
         t = torch[key]
         tr, ttr = med(rows, "train_images_per_second"), med(t, "train_images_per_second")
         inf, tinf = med(rows, "infer_images_per_second"), med(t, "infer_images_per_second")
-        print(f"| {key[0]} | {key[1]} | {key[2]} | {tr:.0f} | {ttr:.0f} | {tr / ttr:.2f} | {inf:.0f} | {tinf:.0f} | "
+        print(f"| {key[0]} | {key[1]} | {tr:.0f} | {ttr:.0f} | {tr / ttr:.2f} | {inf:.0f} | {tinf:.0f} | "
               f"{inf / tinf:.2f} | {max(r['peak_rss_mb'] for r in rows):.0f} |")
 
 

@@ -134,7 +134,8 @@ def measure(name, variant, rank, warmup, reps):
     net.eval()
     with torch.no_grad():
         infer = 128 / median_time(lambda: net(xi), warmup, reps)
-    return dict(model=name, variant=variant, rank=rank, trainable=trainable, total=total,
+    # lightzoo's variant names: conv2d, separable, light<k>
+    return dict(model=name, variant=variant + (str(rank) if variant == "light" else ""), trainable=trainable, total=total,
                 train_images_per_second=train, infer_images_per_second=infer)
 
 
@@ -150,7 +151,7 @@ def main():
     ours = {}
     if args.params:
         for r in json.load(open(args.params)):
-            ours[(r["model"], r["variant"], r["rank"])] = (r["trainable"], r["total"])
+            ours[(r["model"], r["variant"])] = (r["trainable"], r["total"])
     rows = []
     for name, spec in SPECS.items():
         if args.model and name != args.model:
@@ -158,10 +159,10 @@ def main():
         k = 5 if spec["shortcut"] else 3
         for variant, rank in (("conv2d", 0), ("separable", 0), ("light", k)):
             r = measure(name, variant, rank, args.warmup, args.reps)
-            want = ours.get((name, variant, rank))
+            want = ours.get((name, r["variant"]))
             if want and want != (r["trainable"], r["total"]):
-                sys.exit(f"{name} {variant} {rank}: PyTorch counts {r['trainable']}/{r['total']}, lightzoo {want}")
-            print(f"{name} {variant} {rank}: train {r['train_images_per_second']:.0f} img/s, "
+                sys.exit(f"{name} {r['variant']}: PyTorch counts {r['trainable']}/{r['total']}, lightzoo {want}")
+            print(f"{name} {r['variant']}: train {r['train_images_per_second']:.0f} img/s, "
                   f"infer {r['infer_images_per_second']:.0f} img/s", file=sys.stderr)
             rows.append(r)
     json.dump(rows, sys.stdout, indent=2)

@@ -31,6 +31,16 @@ type Set struct {
 // ImageSize is C·H·W.
 func (s *Set) ImageSize() int { return s.C * s.H * s.W }
 
+// BadLabel is the index of the first image whose label is not below classes, or -1.
+func (s *Set) BadLabel(classes int) int {
+	for i, l := range s.Labels {
+		if int(l) >= classes {
+			return i
+		}
+	}
+	return -1
+}
+
 // ClassCounts returns how many images each of the classes has.
 func (s *Set) ClassCounts(classes int) []int {
 	counts := make([]int, classes)

@@ -3,6 +3,8 @@ package light
 import (
 	"testing"
 
+	"github.com/lightzoo/lightzoo/light/internal/testkit"
+
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -14,7 +16,7 @@ func benchLayer(b *testing.B, shape tensor.Shape, build func(s *Scope, x *G.Node
 	if err != nil {
 		b.Fatal(err)
 	}
-	x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(shape...), G.WithName("x"), G.WithValue(float32s(shape, 1)))
+	x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(shape...), G.WithName("x"), G.WithValue(testkit.Float32s(shape, 1)))
 	y, err := build(s, x)
 	if err != nil {
 		b.Fatal(err)
@@ -83,52 +85,4 @@ func BenchmarkMaxPool_16_28x28(b *testing.B) {
 
 // The three per-image kernels of a convolution (forward, input gradient, kernel gradient)
 // without the graph, on a batch of 64.
-func BenchmarkConvKernels(b *testing.B) {
-	for _, tc := range []struct {
-		name               string
-		c, h, cout, k, str int
-	}{{"16to16_28x28", 16, 28, 16, 3, 1}, {"8to16_14x14", 8, 14, 16, 3, 1}, {"32to32_7x7", 32, 7, 32, 3, 1},
-		{"64to128_16x16", 64, 16, 128, 3, 1}, {"3to16_28x28", 3, 28, 16, 3, 1}, {"5to64_8x8", 5, 8, 64, 3, 1},
-		{"3to16_28x28_1x1", 3, 28, 16, 1, 1}} {
-		g := convGeom{geom: newGeom(tensor.Shape{64, tc.c, tc.h, tc.h}, tc.k, tc.k, tc.str), cout: tc.cout}
-		x := narrow(randTensor(tensor.Shape{64, tc.c, tc.h, tc.h}, 1).Data().([]float64))
-		w := narrow(randTensor(tensor.Shape{tc.cout, g.patch()}, 2).Data().([]float64))
-		dy := narrow(randTensor(tensor.Shape{64, tc.cout, g.pixels()}, 3).Data().([]float64))
-		y, dx, dw := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
-		for _, k := range []struct {
-			name string
-			f    func()
-		}{
-			{"forward", func() { convForward(g, y, x, w, nil) }},
-			{"dx", func() { convGradInput(g, dx, w, dy) }},
-			{"dw", func() { convGradKernel(g, dw, x, dy) }},
-		} {
-			b.Run(tc.name+"/"+k.name, func(b *testing.B) {
-				for b.Loop() {
-					k.f()
-				}
-				b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "images/s")
-			})
-		}
-	}
-}
-
 // Max pooling's forward and backward kernels without the graph, batch 64, 16 channels 28x28.
-func BenchmarkMaxPoolKernels(b *testing.B) {
-	p := poolGeom{n: 64, c: 16, h: 28, w: 28, size: 2, stride: 2, oh: 14, ow: 14}
-	x := narrow(randTensor(tensor.Shape{64, 16, 28, 28}, 1).Data().([]float64))
-	dy := narrow(randTensor(tensor.Shape{64, 16, 14, 14}, 2).Data().([]float64))
-	y, dx := make([]float32, len(dy)), make([]float32, len(x))
-	b.Run("forward", func(b *testing.B) {
-		for b.Loop() {
-			maxPoolForward(p, y, x)
-		}
-		b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "images/s")
-	})
-	b.Run("backward", func(b *testing.B) {
-		for b.Loop() {
-			maxPoolBackward(p, dx, x, dy)
-		}
-		b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "images/s")
-	})
-}

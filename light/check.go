@@ -55,3 +55,12 @@ func scaled(n *G.Node, c float64) (*G.Node, error) {
 
 // perImage drops the batch dimension of a shape.
 func perImage(s tensor.Shape) tensor.Shape { return s[1:].Clone() }
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}

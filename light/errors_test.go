@@ -47,8 +47,16 @@ func TestBadArgumentsAreErrors(t *testing.T) {
 			_, err = c.Weight()
 			return err
 		}, []string{"no single kernel", "LowRank"}},
-		{"variant", func() error { _, err := ParseVariant("light", 0); return err }, []string{"rank >= 1"}},
-		{"variant name", func() error { _, err := ParseVariant("dense", 0); return err }, []string{`unknown variant "dense"`}},
+		{"variant without rank", func() error { _, err := ParseVariant("light"); return err }, []string{"needs a rank", "light1"}},
+		{"variant rank 0", func() error { _, err := ParseVariant("light0"); return err }, []string{"rank 0", ">= 1"}},
+		{"variant name", func() error { _, err := ParseVariant("dense"); return err }, []string{`unknown variant "dense"`}},
+		{"variant suffix", func() error { _, err := ParseVariant("light3-wide"); return err }, []string{`unknown suffix "wide"`}},
+		{"variant lowrank linear", func() error { _, err := ParseVariant("light3-lowrank-linear"); return err }, []string{"two-stage form only"}},
+		{"variant not canonical", func() error { _, err := ParseVariant("light3-dense8"); return err }, []string{`canonical form "light3"`}},
+		{"lowrank with a middle", func() error {
+			_, err := LightConv2D(f.s.Sub("p"), f.x, 4, 3, WithForm(LowRank), WithMiddle(Linear))
+			return err
+		}, []string{"two-stage form only"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

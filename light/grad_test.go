@@ -91,21 +91,21 @@ func TestBatchNormEvalGradient(t *testing.T) {
 	gradCheck(t, f, b.Out)
 }
 
-func lightDense(opts ...Option) func(s *Scope, x *G.Node) (*G.Node, error) {
+func lightDense(opts ...LightDenseOption) func(s *Scope, x *G.Node) (*G.Node, error) {
 	return func(s *Scope, x *G.Node) (*G.Node, error) {
 		d, err := LightDense(s, x, 4, opts...)
 		return out(d, err, func() *G.Node { return d.Out })
 	}
 }
 
-func lightConv(opts ...Option) func(s *Scope, x *G.Node) (*G.Node, error) {
+func lightConv(opts ...LightConvOption) func(s *Scope, x *G.Node) (*G.Node, error) {
 	return func(s *Scope, x *G.Node) (*G.Node, error) {
 		c, err := LightConv2D(s, x, 3, 3, opts...)
 		return out(c, err, func() *G.Node { return c.Out })
 	}
 }
 
-func separable(opts ...Option) func(s *Scope, x *G.Node) (*G.Node, error) {
+func separable(opts ...SeparableOption) func(s *Scope, x *G.Node) (*G.Node, error) {
 	return func(s *Scope, x *G.Node) (*G.Node, error) {
 		c, err := SeparableConv2D(s, x, 4, 3, opts...)
 		return out(c, err, func() *G.Node { return c.Out })

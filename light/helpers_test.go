@@ -5,20 +5,13 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/lightzoo/lightzoo/light/internal/testkit"
+
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
 // randTensor returns a float64 tensor of shape with values in [-1, 1) from a local seeded RNG.
-func randTensor(shape tensor.Shape, seed uint64) *tensor.Dense {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	data := make([]float64, shape.TotalSize())
-	for i := range data {
-		data[i] = 2*rng.Float64() - 1
-	}
-	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data))
-}
-
 // fixture is a float64 graph with a scope and a random input x.
 type fixture struct {
 	g *G.ExprGraph
@@ -33,7 +26,7 @@ func newFixture(t *testing.T, shape ...int) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := G.NewTensor(g, tensor.Float64, len(shape), G.WithShape(shape...), G.WithName("x"), G.WithValue(randTensor(shape, 99)))
+	x := G.NewTensor(g, tensor.Float64, len(shape), G.WithShape(shape...), G.WithName("x"), G.WithValue(testkit.RandTensor(shape, 99)))
 	return &fixture{g: g, s: s, x: x}
 }
 
@@ -52,23 +45,11 @@ func runGraph(t *testing.T, g *G.ExprGraph, nodes ...*G.Node) [][]float64 {
 	return out
 }
 
-func assertClose(t *testing.T, what string, got, want []float64, tol float64) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
-	}
-	for i := range got {
-		if d := math.Abs(got[i] - want[i]); d > tol*(1+math.Abs(want[i])) {
-			t.Fatalf("%s[%d] = %.12g, want %.12g (diff %.3g)", what, i, got[i], want[i], d)
-		}
-	}
-}
-
 // gradCheck compares the symbolic gradient of loss = sum(out ⊙ r), r random, with respect to
 // every parameter of f.s and to the input, with central finite differences.
 func gradCheck(t *testing.T, f *fixture, out *G.Node) {
 	t.Helper()
-	r := G.NewTensor(f.g, tensor.Float64, out.Dims(), G.WithShape(out.Shape()...), G.WithName("r"), G.WithValue(randTensor(out.Shape(), 5)))
+	r := G.NewTensor(f.g, tensor.Float64, out.Dims(), G.WithShape(out.Shape()...), G.WithName("r"), G.WithValue(testkit.RandTensor(out.Shape(), 5)))
 	prod, err := G.HadamardProd(out, r)
 	if err != nil {
 		t.Fatal(err)

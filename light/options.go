@@ -41,97 +41,193 @@ const (
 	Linear                           // Figure 1 of the paper: no activation
 )
 
-func (a Activation) valid() bool { return a == ReLUActivation || a == Linear }
+// Each layer takes its own option type, so that an option that means nothing to a layer does
+// not compile: light.Dense(s, x, 10, light.WithMomentum(.5)) is a type error. An option that
+// several layers understand (WithStride, WithDecay, ...) implements each of their types.
+type (
+	// DenseOption configures Dense: WithBias, WithDecay.
+	DenseOption interface{ dense(*settings) }
+	// LightDenseOption configures LightDense: WithRank, WithFactorScale, WithOrder, WithDecay.
+	LightDenseOption interface{ lightDense(*settings) }
+	// ConvOption configures Conv2D: WithStride, WithBias, WithDecay.
+	ConvOption interface{ conv(*settings) }
+	// LightConvOption configures LightConv2D: WithRank, WithStride, WithForm, WithOrder,
+	// WithMiddle, WithDecay, WithGlorotBiases.
+	LightConvOption interface{ lightConv(*settings) }
+	// SeparableOption configures SeparableConv2D: WithStride, WithBias, WithDecay.
+	SeparableOption interface{ separable(*settings) }
+	// BatchNormOption configures BatchNorm: WithMomentum, WithEpsilon, WithActivation.
+	BatchNormOption interface{ batchNorm(*settings) }
+)
 
-// settings is the one struct every option writes to; each layer reads what applies to it.
+// settings is what the options write; each layer reads and checks the fields it takes.
 type settings struct {
-	stride   int
-	bias     bool
-	rank     int
-	scale    bool
-	form     Form
-	order    Order
-	middle   Activation
-	after    Activation
-	decay    float64
-	momentum float64
-	epsilon  float64
-	// glorotBias reproduces the reference code's bias initialization bug (see WithGlorotBiases).
-	glorotBias bool
+	stride     int
+	bias       bool
+	rank       int
+	scale      bool
+	form       Form
+	order      Order
+	middle     Activation
+	after      Activation
+	decay      float64
+	momentum   float64
+	epsilon    float64
+	glorotBias bool // the reference code's bias initialization bug (see WithGlorotBiases)
 }
 
-// Option configures a layer.
-type Option func(*settings)
+type (
+	strideOpt     int
+	biasOpt       bool
+	rankOpt       int
+	scaleOpt      bool
+	formOpt       Form
+	orderOpt      Order
+	middleOpt     Activation
+	decayOpt      float64
+	glorotOpt     bool
+	activationOpt Activation
+	momentumOpt   float64
+	epsilonOpt    float64
+)
 
 // WithStride sets the convolution stride (default 1).
-func WithStride(n int) Option { return func(s *settings) { s.stride = n } }
+func WithStride(n int) strideOpt { return strideOpt(n) }
+
+func (o strideOpt) conv(s *settings)      { s.stride = int(o) }
+func (o strideOpt) lightConv(s *settings) { s.stride = int(o) }
+func (o strideOpt) separable(s *settings) { s.stride = int(o) }
 
 // WithBias turns the bias of Dense, Conv2D and the pointwise stage of SeparableConv2D on or off
 // (default on).
-func WithBias(on bool) Option { return func(s *settings) { s.bias = on } }
+func WithBias(on bool) biasOpt { return biasOpt(on) }
+
+func (o biasOpt) dense(s *settings)     { s.bias = bool(o) }
+func (o biasOpt) conv(s *settings)      { s.bias = bool(o) }
+func (o biasOpt) separable(s *settings) { s.bias = bool(o) }
 
 // WithRank sets the rank of a light layer, the paper's k (default 8 for LightDense, 1 for
 // LightConv2D).
-func WithRank(k int) Option { return func(s *settings) { s.rank = k } }
+func WithRank(k int) rankOpt { return rankOpt(k) }
+
+func (o rankOpt) lightDense(s *settings) { s.rank = int(o) }
+func (o rankOpt) lightConv(s *settings)  { s.rank = int(o) }
 
 // WithFactorScale turns LightDense's reference scaling of each factor by sqrt(2/units) on or
 // off (default on).
-func WithFactorScale(on bool) Option { return func(s *settings) { s.scale = on } }
+func WithFactorScale(on bool) scaleOpt { return scaleOpt(on) }
+
+func (o scaleOpt) lightDense(s *settings) { s.scale = bool(o) }
 
 // WithForm chooses TwoStage (default) or LowRank for LightConv2D.
-func WithForm(f Form) Option { return func(s *settings) { s.form = f } }
+func WithForm(f Form) formOpt { return formOpt(f) }
 
-// WithOrder forces an evaluation order for factorized layers (default Cheapest).
-func WithOrder(o Order) Option { return func(s *settings) { s.order = o } }
+func (o formOpt) lightConv(s *settings) { s.form = Form(o) }
+
+// WithOrder forces an evaluation order for LightDense and a LowRank LightConv2D (default
+// Cheapest).
+func WithOrder(o Order) orderOpt { return orderOpt(o) }
+
+func (o orderOpt) lightDense(s *settings) { s.order = Order(o) }
+func (o orderOpt) lightConv(s *settings)  { s.order = Order(o) }
 
 // WithMiddle sets the activation between the stages of a TwoStage LightConv2D (default ReLU).
-func WithMiddle(a Activation) Option { return func(s *settings) { s.middle = a } }
+func WithMiddle(a Activation) middleOpt { return middleOpt(a) }
+
+func (o middleOpt) lightConv(s *settings) { s.middle = Activation(o) }
 
 // WithDecay records an L2 weight-decay coefficient on the layer's weights for the trainer
 // (default 1e-4 on LightConv2D factors, as in the reference code; 0 elsewhere).
-func WithDecay(l2 float64) Option { return func(s *settings) { s.decay = l2 } }
+func WithDecay(l2 float64) decayOpt { return decayOpt(l2) }
+
+func (o decayOpt) dense(s *settings)      { s.decay = float64(o) }
+func (o decayOpt) lightDense(s *settings) { s.decay = float64(o) }
+func (o decayOpt) conv(s *settings)       { s.decay = float64(o) }
+func (o decayOpt) lightConv(s *settings)  { s.decay = float64(o) }
+func (o decayOpt) separable(s *settings)  { s.decay = float64(o) }
 
 // WithGlorotBiases(true) starts a two-stage LightConv2D's biases Glorot-uniform, as the
 // reference code does by mistake (it passed the bias regularizer where the initializer
 // belonged), instead of at zero. For reproducing the paper's numbers; off by default.
-func WithGlorotBiases(on bool) Option { return func(s *settings) { s.glorotBias = on } }
+func WithGlorotBiases(on bool) glorotOpt { return glorotOpt(on) }
+
+func (o glorotOpt) lightConv(s *settings) { s.glorotBias = bool(o) }
 
 // WithActivation applies an activation to BatchNorm's output inside the same op (default
 // Linear: none). BatchNorm followed by ReLU as one op saves a pass over the tensor each way.
-func WithActivation(a Activation) Option { return func(s *settings) { s.after = a } }
+func WithActivation(a Activation) activationOpt { return activationOpt(a) }
+
+func (o activationOpt) batchNorm(s *settings) { s.after = Activation(o) }
 
 // WithMomentum sets BatchNorm's running-statistics momentum (default 0.99, Keras).
-func WithMomentum(m float64) Option { return func(s *settings) { s.momentum = m } }
+func WithMomentum(m float64) momentumOpt { return momentumOpt(m) }
+
+func (o momentumOpt) batchNorm(s *settings) { s.momentum = float64(o) }
 
 // WithEpsilon sets BatchNorm's epsilon (default 1e-3, Keras).
-func WithEpsilon(e float64) Option { return func(s *settings) { s.epsilon = e } }
+func WithEpsilon(e float64) epsilonOpt { return epsilonOpt(e) }
 
-func newSettings(defaults settings, opts []Option) settings {
+func (o epsilonOpt) batchNorm(s *settings) { s.epsilon = float64(o) }
+
+// apply starts from the defaults and applies each option with set.
+func apply[O any](defaults settings, opts []O, set func(O, *settings)) settings {
 	s := defaults
 	for _, o := range opts {
-		o(&s)
+		set(o, &s)
 	}
 	return s
 }
 
-var baseSettings = settings{stride: 1, bias: true, scale: true, after: Linear, momentum: 0.99, epsilon: 1e-3}
+// The checks of the settings; each layer runs those of the fields it reads.
 
-func (s settings) check() error {
-	switch {
-	case s.stride <= 0:
+func (s settings) checkStride() error {
+	if s.stride <= 0 {
 		return errors.Errorf("stride %d is not allowed; use a stride >= 1", s.stride)
-	case s.rank <= 0:
-		return errors.Errorf("rank %d is not allowed; use a rank >= 1 (the paper's k)", s.rank)
-	case s.decay < 0:
-		return errors.Errorf("weight decay %g is negative; use 0 or more", s.decay)
-	case s.momentum < 0 || s.momentum >= 1:
-		return errors.Errorf("momentum %g is outside [0, 1)", s.momentum)
-	case s.epsilon <= 0:
-		return errors.Errorf("epsilon %g must be positive", s.epsilon)
-	case !s.middle.valid():
-		return errors.Errorf("activation %d is not one of light.ReLUActivation, light.Linear", s.middle)
-	case !s.after.valid():
-		return errors.Errorf("activation %d is not one of light.ReLUActivation, light.Linear", s.after)
 	}
 	return nil
 }
+
+func (s settings) checkRank() error {
+	if s.rank <= 0 {
+		return errors.Errorf("rank %d is not allowed; use a rank >= 1 (the paper's k)", s.rank)
+	}
+	return nil
+}
+
+func (s settings) checkDecay() error {
+	if s.decay < 0 || s.decay != s.decay {
+		return errors.Errorf("weight decay %g is not allowed; use 0 or more", s.decay)
+	}
+	return nil
+}
+
+func (s settings) checkForm() error {
+	switch {
+	case s.form != TwoStage && s.form != LowRank:
+		return errors.Errorf("form %d is not one of light.TwoStage, light.LowRank", s.form)
+	case s.order < Cheapest || s.order > ProductFirst:
+		return errors.Errorf("order %d is not one of light.Cheapest, light.FactorsFirst, light.ProductFirst", s.order)
+	case s.form == LowRank && (s.middle != ReLUActivation || s.glorotBias):
+		return errors.New("WithMiddle and WithGlorotBiases apply to the two-stage form only; a LowRank LightConv2D has one kernel and one bias")
+	}
+	return checkActivation(s.middle)
+}
+
+func (s settings) checkBatchNorm() error {
+	switch {
+	case !(s.momentum >= 0 && s.momentum < 1):
+		return errors.Errorf("momentum %g is outside [0, 1)", s.momentum)
+	case !(s.epsilon > 0):
+		return errors.Errorf("epsilon %g must be positive", s.epsilon)
+	}
+	return checkActivation(s.after)
+}
+
+func checkActivation(a Activation) error {
+	if a != ReLUActivation && a != Linear {
+		return errors.Errorf("activation %d is not one of light.ReLUActivation, light.Linear", a)
+	}
+	return nil
+}
+
+var defaults = settings{stride: 1, bias: true, scale: true, after: Linear, momentum: 0.99, epsilon: 1e-3}

@@ -5,6 +5,8 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/pkg/errors"
+
+	"github.com/lightzoo/lightzoo/light/internal/ops"
 )
 
 // MaxPool adds size x size max pooling with the given stride and no padding (Keras "valid"):
@@ -18,10 +20,7 @@ func MaxPool(s *Scope, x *G.Node, size, stride int) (out *G.Node, err error) {
 	if h, w := x.Shape()[2], x.Shape()[3]; size > h || size > w {
 		return nil, errors.Errorf("pool size %d does not fit a %dx%d input", size, h, w)
 	}
-	xs := x.Shape()
-	p := poolGeom{n: xs[0], c: xs[1], h: xs[2], w: xs[3], size: size, stride: stride}
-	p.oh, p.ow = (p.h-size)/stride+1, (p.w-size)/stride+1
-	if out, err = G.ApplyOp(&maxPoolOp{p: p}, x); err != nil {
+	if out, err = ops.MaxPool(x, size, stride); err != nil {
 		return nil, err
 	}
 	s.record(LayerInfo{Kind: "MaxPool", OutShape: perImage(out.Shape()), FLOPs: int64(out.Shape()[1:].TotalSize() * (size*size - 1))})
@@ -48,31 +47,3 @@ func GlobalAvgPool(s *Scope, x *G.Node) (out *G.Node, err error) {
 	return out, nil
 }
 
-// ReLU adds max(x, 0).
-func ReLU(s *Scope, x *G.Node) (out *G.Node, err error) {
-	defer guard(&err, "ReLU", s)
-	if x == nil {
-		return nil, errors.New("input node is nil")
-	}
-	if out, err = relu(x); err != nil {
-		return nil, err
-	}
-	s.record(LayerInfo{Kind: "ReLU", OutShape: perImage(out.Shape()), FLOPs: int64(x.Shape()[1:].TotalSize())})
-	return out, nil
-}
-
-// Add adds two nodes of the same shape (a residual connection).
-func Add(s *Scope, a, b *G.Node) (out *G.Node, err error) {
-	defer guard(&err, "Add", s)
-	if a == nil || b == nil {
-		return nil, errors.New("input node is nil")
-	}
-	if !a.Shape().Eq(b.Shape()) {
-		return nil, errors.Errorf("shapes %v and %v differ; a residual add needs equal shapes", a.Shape(), b.Shape())
-	}
-	if out, err = G.Add(a, b); err != nil {
-		return nil, err
-	}
-	s.record(LayerInfo{Kind: "Add", OutShape: perImage(out.Shape()), FLOPs: int64(a.Shape()[1:].TotalSize())})
-	return out, nil
-}

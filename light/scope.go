@@ -130,7 +130,7 @@ func (s *Scope) Layers() []LayerInfo { return append([]LayerInfo(nil), s.root.la
 // running statistics (false).
 func (s *Scope) SetTraining(training bool) {
 	for _, bn := range s.root.bns {
-		bn.op.training = training
+		bn.norm.Training = training
 	}
 }
 
@@ -197,4 +197,52 @@ func (s *Scope) rng(full string) *rand.Rand {
 	h := fnv.New64a()
 	h.Write([]byte(full))
 	return rand.New(rand.NewPCG(s.root.seed, h.Sum64()))
+}
+// factors creates w1 (rows, k) and w2 (k, cols).
+func (s *Scope) factors(rows, k, cols int, f1, f2 filler, decay float64) (w1, w2 *G.Node, err error) {
+	p1, err := s.newParam("w1", []int{rows, k}, f1, decay)
+	if err != nil {
+		return nil, nil, err
+	}
+	p2, err := s.newParam("w2", []int{k, cols}, f2, decay)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p1.Node, p2.Node, nil
+}
+
+// newBias creates a zero bias of n channels.
+func (s *Scope) newBias(name string, n int) (*G.Node, error) {
+	p, err := s.newParam(name, []int{n}, zeros, 0)
+	if err != nil {
+		return nil, err
+	}
+	return p.Node, nil
+}
+
+// bias creates a zero bias "b" of n units and adds it to h (batch, n).
+func (s *Scope) bias(h *G.Node, n int) (b, out *G.Node, err error) {
+	if b, err = s.newBias("b", n); err != nil {
+		return nil, nil, err
+	}
+	out, err = G.BroadcastAdd(h, b, nil, []byte{0})
+	return b, out, err
+}
+
+
+// runningStats returns fresh statistics (mean 0, variance 1) or those of the shared scope.
+func (s *Scope) runningStats(c int) (mean, vari []float64, err error) {
+	if s.root.shared == nil {
+		vari = make([]float64, c)
+		for i := range vari {
+			vari[i] = 1
+		}
+		return make([]float64, c), vari, nil
+	}
+	for _, src := range s.root.shared.root.bns {
+		if src.Name == s.path && len(src.norm.Mean) == c {
+			return src.norm.Mean, src.norm.Var, nil
+		}
+	}
+	return nil, nil, errors.Errorf("the shared scope has no BatchNorm %q of %d channels", s.path, c)
 }

@@ -2,6 +2,8 @@ package light
 
 import (
 	G "gorgonia.org/gorgonia"
+
+	"github.com/lightzoo/lightzoo/light/internal/ops"
 )
 
 // SeparableNodes are the nodes a SeparableConv2D adds: the depthwise kernel Depthwise
@@ -13,9 +15,9 @@ type SeparableNodes struct {
 
 // SeparableConv2D adds Keras' SeparableConv2D (depth multiplier 1): a kxk depthwise
 // convolution without bias, SAME padding and the stride, then a 1x1 convolution with bias.
-func SeparableConv2D(s *Scope, x *G.Node, filters, kernel int, opts ...Option) (c *SeparableNodes, err error) {
+func SeparableConv2D(s *Scope, x *G.Node, filters, kernel int, opts ...SeparableOption) (c *SeparableNodes, err error) {
 	defer guard(&err, "SeparableConv2D", s)
-	set := newSettings(baseSettings, append([]Option{WithRank(1)}, opts...))
+	set := apply(defaults, opts, SeparableOption.separable)
 	if err = checkConv(s, x, set, filters, kernel); err != nil {
 		return nil, err
 	}
@@ -29,7 +31,7 @@ func SeparableConv2D(s *Scope, x *G.Node, filters, kernel int, opts ...Option) (
 		return nil, err
 	}
 	c = &SeparableNodes{Depthwise: dw.Node, Pointwise: pw.Node}
-	h, err := Depthwise(x, c.Depthwise, set.stride)
+	h, err := ops.Depthwise(x, c.Depthwise, set.stride)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +43,7 @@ func SeparableConv2D(s *Scope, x *G.Node, filters, kernel int, opts ...Option) (
 		}
 		params, flops = params+filters, flops+pixels*int64(filters)
 	}
-	if c.Out, err = convolve(h, c.Pointwise, c.B, 1); err != nil {
+	if c.Out, err = ops.Conv(h, c.Pointwise, c.B, 1); err != nil {
 		return nil, err
 	}
 	s.record(LayerInfo{Kind: "SeparableConv2D", OutShape: perImage(c.Out.Shape()), Params: params, FLOPs: flops})

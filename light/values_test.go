@@ -3,9 +3,10 @@ package light
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/lightzoo/lightzoo/light/internal/testkit"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -13,45 +14,11 @@ import (
 
 // refConv is a direct grouped convolution of x (n, c, h, w) with w (o, c/groups, k, k), SAME
 // padding (k-1)/2, the stride, plus bias (nil for none): the reference the layers must equal.
-func refConv(x []float64, xs tensor.Shape, w []float64, ws tensor.Shape, bias []float64, stride, groups int) []float64 {
-	n, c, h, wd := xs[0], xs[1], xs[2], xs[3]
-	o, k := ws[0], ws[2]
-	pad, cg, og := k/2, c/groups, o/groups
-	oh, ow := (h+2*pad-k)/stride+1, (wd+2*pad-k)/stride+1
-	y := make([]float64, n*o*oh*ow)
-	for b := 0; b < n; b++ {
-		for f := 0; f < o; f++ {
-			grp := f / og
-			for oy := 0; oy < oh; oy++ {
-				for ox := 0; ox < ow; ox++ {
-					sum := 0.0
-					if bias != nil {
-						sum = bias[f]
-					}
-					for ci := 0; ci < cg; ci++ {
-						for ky := 0; ky < k; ky++ {
-							for kx := 0; kx < k; kx++ {
-								iy, ix := oy*stride-pad+ky, ox*stride-pad+kx
-								if iy < 0 || iy >= h || ix < 0 || ix >= wd {
-									continue
-								}
-								sum += w[((f*cg+ci)*k+ky)*k+kx] * x[((b*c+grp*cg+ci)*h+iy)*wd+ix]
-							}
-						}
-					}
-					y[((b*o+f)*oh+oy)*ow+ox] = sum
-				}
-			}
-		}
-	}
-	return y
-}
-
 func values(n *G.Node) []float64 { return n.Value().Data().([]float64) }
 
 // randomize gives a parameter random values (biases start at zero, which would hide them).
 func randomize(n *G.Node, seed uint64) {
-	copy(values(n), randTensor(n.Shape(), seed).Data().([]float64))
+	copy(values(n), testkit.RandTensor(n.Shape(), seed).Data().([]float64))
 }
 
 func reluRef(v []float64) []float64 {
@@ -75,7 +42,7 @@ func TestGlobalAvgPoolValues(t *testing.T) {
 			want[p] += v / 20
 		}
 	}
-	assertClose(t, "mean", got, want, 1e-12)
+	testkit.AssertClose(t, "mean", got, want, 1e-12)
 }
 
 func TestLightDenseEqualsDense(t *testing.T) {
@@ -104,7 +71,7 @@ func TestLightDenseEqualsDense(t *testing.T) {
 				}
 			}
 		}
-		assertClose(t, "LightDense", got[0], want, 1e-12)
+		testkit.AssertClose(t, "LightDense", got[0], want, 1e-12)
 		dense := make([]float64, 4*5)
 		for r := 0; r < 4; r++ {
 			for u := 0; u < 5; u++ {
@@ -114,7 +81,7 @@ func TestLightDenseEqualsDense(t *testing.T) {
 				}
 			}
 		}
-		assertClose(t, "Dense with Weight()", dense, want, 1e-12)
+		testkit.AssertClose(t, "Dense with Weight()", dense, want, 1e-12)
 	}
 }
 
@@ -140,9 +107,9 @@ func TestLowRankConvEqualsConv2D(t *testing.T) {
 				want[o*27+r] = w1[r*2]*w2[o] + w1[r*2+1]*w2[4+o]
 			}
 		}
-		assertClose(t, "kernel", got[1], want, 1e-12)
-		ref := refConv(values(f.x), xs, want, tensor.Shape{4, 3, 3, 3}, values(c.B2), 1, 1)
-		assertClose(t, "LowRank output", got[0], ref, 1e-12)
+		testkit.AssertClose(t, "kernel", got[1], want, 1e-12)
+		ref := testkit.RefConv(values(f.x), xs, want, tensor.Shape{4, 3, 3, 3}, values(c.B2), 1, 1)
+		testkit.AssertClose(t, "LowRank output", got[0], ref, 1e-12)
 	}
 }
 
@@ -157,12 +124,12 @@ func TestTwoStageConvValues(t *testing.T) {
 		randomize(c.B1, 13)
 		randomize(c.B2, 14)
 		got := runGraph(t, f.g, c.Out)[0]
-		h := refConv(values(f.x), xs, values(c.W1), c.W1.Shape(), values(c.B1), 1, 1)
+		h := testkit.RefConv(values(f.x), xs, values(c.W1), c.W1.Shape(), values(c.B1), 1, 1)
 		if middle == ReLUActivation {
 			h = reluRef(h)
 		}
-		want := refConv(h, tensor.Shape{2, 2, 5, 5}, values(c.W2), c.W2.Shape(), values(c.B2), 1, 1)
-		assertClose(t, "TwoStage", got, want, 1e-12)
+		want := testkit.RefConv(h, tensor.Shape{2, 2, 5, 5}, values(c.W2), c.W2.Shape(), values(c.B2), 1, 1)
+		testkit.AssertClose(t, "TwoStage", got, want, 1e-12)
 	}
 }
 
@@ -176,10 +143,10 @@ func TestSeparableEqualsDepthwiseThenPointwise(t *testing.T) {
 		}
 		randomize(c.B, 15)
 		got := runGraph(t, f.g, c.Out)[0]
-		h := refConv(values(f.x), xs, values(c.Depthwise), c.Depthwise.Shape(), nil, stride, 3)
+		h := testkit.RefConv(values(f.x), xs, values(c.Depthwise), c.Depthwise.Shape(), nil, stride, 3)
 		hs := tensor.Shape{2, 3, (7-1)/stride + 1, (6-1)/stride + 1}
-		want := refConv(h, hs, values(c.Pointwise), c.Pointwise.Shape(), values(c.B), 1, 1)
-		assertClose(t, "Separable", got, want, 1e-12)
+		want := testkit.RefConv(h, hs, values(c.Pointwise), c.Pointwise.Shape(), values(c.B), 1, 1)
+		testkit.AssertClose(t, "Separable", got, want, 1e-12)
 	}
 }
 
@@ -200,19 +167,19 @@ func TestBatchNormStatistics(t *testing.T) {
 		}
 		m, v := meanVar(vals)
 		// Keras: moving = 0.99·moving + 0.01·batch, from mean 0 and variance 1; Bessel-corrected.
-		assertClose(t, "running mean", mean[c:c+1], []float64{0.01 * m}, 1e-12)
-		assertClose(t, "running variance", vari[c:c+1], []float64{0.99 + 0.01*v*36/35}, 1e-12)
+		testkit.AssertClose(t, "running mean", mean[c:c+1], []float64{0.01 * m}, 1e-12)
+		testkit.AssertClose(t, "running variance", vari[c:c+1], []float64{0.99 + 0.01*v*36/35}, 1e-12)
 		for n := 0; n < 4; n++ {
 			for i := 0; i < 9; i++ {
 				j := (n*2+c)*9 + i
-				assertClose(t, "normalized", got[j:j+1], []float64{(x[j] - m) / math.Sqrt(v+1e-3)}, 1e-12)
+				testkit.AssertClose(t, "normalized", got[j:j+1], []float64{(x[j] - m) / math.Sqrt(v+1e-3)}, 1e-12)
 			}
 		}
 	}
 	// Inference uses the running statistics.
 	f.s.SetTraining(false)
 	got = runGraph(t, f.g, b.Out)[0]
-	assertClose(t, "inference", got[:1], []float64{(x[0] - mean[0]) / math.Sqrt(vari[0]+1e-3)}, 1e-12)
+	testkit.AssertClose(t, "inference", got[:1], []float64{(x[0] - mean[0]) / math.Sqrt(vari[0]+1e-3)}, 1e-12)
 }
 
 func meanVar(v []float64) (mean, variance float64) {
@@ -296,7 +263,7 @@ func TestMaxPoolValuesAndNaN(t *testing.T) {
 			want[oy*2+ox] = m
 		}
 	}
-	assertClose(t, "max", runGraph(t, f.g, y)[0], want, 0)
+	testkit.AssertClose(t, "max", runGraph(t, f.g, y)[0], want, 0)
 	for i := range x {
 		x[i] = math.NaN()
 	}
@@ -309,64 +276,6 @@ func TestMaxPoolValuesAndNaN(t *testing.T) {
 
 // The conv op equals Gorgonia's own Conv2d plus a broadcast bias (the plain path) in float32,
 // for several shapes and strides.
-func TestConvOpEqualsGorgoniaConv2d(t *testing.T) {
-	for _, tc := range []struct{ n, c, h, w, cout, k, stride int }{
-		{3, 2, 7, 6, 4, 3, 1}, {2, 3, 8, 8, 5, 3, 2}, {2, 4, 5, 5, 3, 1, 1}, {1, 2, 9, 7, 2, 5, 2},
-		{2, 2, 3, 2, 3, 5, 1}, {1, 3, 6, 9, 2, 5, 1},
-	} {
-		g := G.NewGraph()
-		xs := tensor.Shape{tc.n, tc.c, tc.h, tc.w}
-		x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(xs...), G.WithName("x"), G.WithValue(float32s(xs, 1)))
-		ws := tensor.Shape{tc.cout, tc.c, tc.k, tc.k}
-		w := G.NewTensor(g, tensor.Float32, 4, G.WithShape(ws...), G.WithName("w"), G.WithValue(float32s(ws, 2)))
-		b := G.NewTensor(g, tensor.Float32, 1, G.WithShape(tc.cout), G.WithName("b"), G.WithValue(float32s(tensor.Shape{tc.cout}, 3)))
-		ours, err := convolve(x, w, b, tc.stride)
-		if err != nil {
-			t.Fatal(err)
-		}
-		plain, err := G.Conv2d(x, w, tensor.Shape{tc.k, tc.k}, []int{tc.k / 2, tc.k / 2}, []int{tc.stride, tc.stride}, []int{1, 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		b4, _ := G.Reshape(b, tensor.Shape{1, tc.cout, 1, 1})
-		if plain, err = G.BroadcastAdd(plain, b4, nil, []byte{0, 2, 3}); err != nil {
-			t.Fatal(err)
-		}
-		m := G.NewTapeMachine(g)
-		if err := m.RunAll(); err != nil {
-			t.Fatal(err)
-		}
-		a, p := ours.Value().Data().([]float32), plain.Value().Data().([]float32)
-		if !ours.Shape().Eq(plain.Shape()) {
-			t.Fatalf("%+v: shape %v, Gorgonia %v", tc, ours.Shape(), plain.Shape())
-		}
-		for i := range a {
-			if math.Abs(float64(a[i]-p[i])) > 1e-5 {
-				t.Fatalf("%+v: [%d] = %g, Gorgonia %g", tc, i, a[i], p[i])
-			}
-		}
-		m.Close()
-	}
-}
-
-func float32s(shape tensor.Shape, seed uint64) *tensor.Dense {
-	f := narrow(randTensor(shape, seed).Data().([]float64))
-	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(f))
-}
-
-func TestReLUGradientMask(t *testing.T) {
-	x := []float64{-2, math.Copysign(0, -1), 0, 1e-310, 3, math.Inf(1), math.Inf(-1)}
-	dy := []float64{1, 2, 3, 4, 5, 6, 7}
-	dx := make([]float64, len(x))
-	reluGrad64(dx, x, dy)
-	assertClose(t, "dx64", dx, []float64{0, 0, 0, 4, 5, 6, 0}, 0)
-	y := make([]float64, len(x))
-	reluForward(y, []float64{-1, 2, math.NaN()})
-	if y[0] != 0 || y[1] != 2 || !math.IsNaN(y[2]) {
-		t.Errorf("forward %v", y[:3])
-	}
-}
-
 func TestGlorotBiasesOption(t *testing.T) {
 	f := newFixture(t, 1, 3, 5, 5)
 	c, err := LightConv2D(f.s.Sub("ref"), f.x, 8, 3, WithRank(3), WithGlorotBiases(true))
@@ -390,118 +299,10 @@ func TestGlorotBiasesOption(t *testing.T) {
 
 // The float32 convolution kernels (lightzoo's sgemm) agree with the float64 ones (gonum's
 // BLAS, whose gradients TestGradients checks) on shapes larger than one register tile.
-func TestConvKernelsFloat32MatchFloat64(t *testing.T) {
-	for _, tc := range []struct{ n, c, h, w, cout, k, stride int }{
-		{3, 5, 14, 13, 20, 3, 1}, {2, 16, 8, 8, 7, 3, 2}, {2, 3, 9, 9, 33, 1, 1}, {2, 8, 10, 9, 6, 3, 1},
-		{2, 3, 9, 11, 16, 3, 1}, {2, 2, 7, 6, 9, 5, 1}, // more than twice the input channels: col2im
-	} {
-		g := convGeom{geom: newGeom(tensor.Shape{tc.n, tc.c, tc.h, tc.w}, tc.k, tc.k, tc.stride), cout: tc.cout}
-		x := randTensor(tensor.Shape{tc.n, tc.c, tc.h, tc.w}, 1).Data().([]float64)
-		w := randTensor(tensor.Shape{tc.cout, g.patch()}, 2).Data().([]float64)
-		dy := randTensor(tensor.Shape{tc.n, tc.cout, g.pixels()}, 3).Data().([]float64)
-		y64, dx64, dw64 := make([]float64, len(dy)), make([]float64, len(x)), make([]float64, len(w))
-		convForward(g, y64, x, w, nil)
-		convGradInput(g, dx64, w, dy)
-		convGradKernel(g, dw64, x, dy)
-		x32, w32, dy32 := narrow(x), narrow(w), narrow(dy)
-		y32, dx32, dw32 := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
-		convForward(g, y32, x32, w32, nil)
-		convGradInput(g, dx32, w32, dy32)
-		convGradKernel(g, dw32, x32, dy32)
-		for name, pair := range map[string][2][]float64{"y": {y64, widen(y32)}, "dx": {dx64, widen(dx32)}, "dw": {dw64, widen(dw32)}} {
-			for i := range pair[0] {
-				if math.Abs(pair[0][i]-pair[1][i]) > 1e-4*(1+math.Abs(pair[0][i])) {
-					t.Fatalf("%+v %s[%d]: float32 %g, float64 %g", tc, name, i, pair[1][i], pair[0][i])
-				}
-			}
-		}
-	}
-}
-
-func narrow(x []float64) []float32 {
-	out := make([]float32, len(x))
-	for i, v := range x {
-		out[i] = float32(v)
-	}
-	return out
-}
-
-func widen(x []float32) []float64 {
-	out := make([]float64, len(x))
-	for i, v := range x {
-		out[i] = float64(v)
-	}
-	return out
-}
-
 // The float32 2x2 fast path of max pooling (package vec, or its plain-Go fallback under
 // purego) gives the general path's values and gradients, ties and NaNs included; float64
 // takes the general path itself.
-func TestMaxPool2MatchesGeneral(t *testing.T) {
-	testMaxPool2[float64](t)
-	testMaxPool2[float32](t)
-}
-
-func testMaxPool2[T float](t *testing.T) {
-	p := poolGeom{n: 1, c: 2, h: 7, w: 22, size: 2, stride: 2, oh: 3, ow: 11}
-	r := rand.New(rand.NewPCG(1, 2))
-	pick := []T{T(math.NaN()), 1, 2, 2, -1, T(math.Inf(1))}
-	x, dy := make([]T, p.c*p.h*p.w), make([]T, p.c*p.oh*p.ow)
-	for i := range dy {
-		dy[i] = T(i + 1)
-	}
-	for trial := 0; trial < 500; trial++ {
-		for i := range x {
-			x[i] = pick[r.IntN(len(pick)-1)+btoi(trial%4 == 0)]
-		}
-		y, dx := make([]T, len(dy)), make([]T, len(x))
-		maxPoolPlanes(p, y, x, 0, p.c)
-		maxPoolGradPlanes(p, dx, x, dy, 0, p.c)
-		want := make([]T, len(x))
-		for plane := 0; plane < p.c; plane++ {
-			for oy := 0; oy < p.oh; oy++ {
-				for ox := 0; ox < p.ow; ox++ {
-					o, in := plane*p.oh*p.ow+oy*p.ow+ox, x[plane*p.h*p.w:]
-					i := argmax(p, in, oy, ox)
-					if m := in[i]; y[o] != m && !(y[o] != y[o] && m != m) {
-						t.Fatalf("window %d of %v: max %g, want %g", o, x, y[o], m)
-					}
-					want[plane*p.h*p.w+i] += dy[o]
-				}
-			}
-		}
-		for i := range dx {
-			if dx[i] != want[i] {
-				t.Fatalf("input %d of %v: gradient %g, want %g", i, x, dx[i], want[i])
-			}
-		}
-	}
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // poison fills the output an op reuses between runs with NaN.
-func (b *opBase) poison() {
-	if b.out == nil {
-		return
-	}
-	switch d := b.out.Data().(type) {
-	case []float32:
-		for i := range d {
-			d[i] = float32(math.NaN())
-		}
-	case []float64:
-		for i := range d {
-			d[i] = math.NaN()
-		}
-	}
-}
-
 // Ops that skip zeroing their reused output write every element of it: a second run over
 // outputs filled with NaN gives the first run's values, gradients included.
 func TestReusedOutputsAreOverwritten(t *testing.T) {
@@ -511,7 +312,7 @@ func TestReusedOutputsAreOverwritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	xs := tensor.Shape{3, 4, 10, 10} // pooled to 5x5: the windows tile it
-	x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(xs...), G.WithName("x"), G.WithValue(float32s(xs, 1)))
+	x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(xs...), G.WithName("x"), G.WithValue(testkit.Float32s(xs, 1)))
 	y, err := chain(s, x)
 	if err != nil {
 		t.Fatal(err)
@@ -546,8 +347,8 @@ func TestReusedOutputsAreOverwritten(t *testing.T) {
 			}
 		}
 		for _, n := range g.AllNodes() {
-			if p, ok := n.Op().(interface{ poison() }); ok {
-				p.poison()
+			if p, ok := n.Op().(interface{ Poison() }); ok {
+				p.Poison()
 			}
 		}
 	}
@@ -598,7 +399,7 @@ func chain(s *Scope, x *G.Node) (*G.Node, error) {
 // it to run ReLU on pooled tensors), with ties and non-positive windows in the data.
 func TestMaxPoolAndReLUCommute(t *testing.T) {
 	shape := tensor.Shape{2, 3, 6, 6}
-	x := randTensor(shape, 5).Data().([]float64)
+	x := testkit.RandTensor(shape, 5).Data().([]float64)
 	for i := range x {
 		x[i] = math.Round(x[i]*2) / 2 // ties and exact zeros
 	}
@@ -619,7 +420,7 @@ func TestMaxPoolAndReLUCommute(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := G.NewTensor(f.g, tensor.Float64, 4, G.WithShape(y.Shape()...), G.WithName("w"), G.WithValue(randTensor(y.Shape(), 6)))
+		w := G.NewTensor(f.g, tensor.Float64, 4, G.WithShape(y.Shape()...), G.WithName("w"), G.WithValue(testkit.RandTensor(y.Shape(), 6)))
 		prod, _ := G.HadamardProd(y, w)
 		loss, _ := G.Sum(prod)
 		dx, err := G.Grad(loss, f.x)
@@ -629,8 +430,8 @@ func TestMaxPoolAndReLUCommute(t *testing.T) {
 		return runGraph(t, f.g, y, dx[0])
 	}
 	a, b := grads(true), grads(false)
-	assertClose(t, "values", a[0], b[0], 0)
-	assertClose(t, "gradients", a[1], b[1], 0)
+	testkit.AssertClose(t, "values", a[0], b[0], 0)
+	testkit.AssertClose(t, "gradients", a[1], b[1], 0)
 }
 
 // BatchNorm and ReLU in float32 (package vec's 8-lane loops) agree with float64, forward
@@ -640,7 +441,7 @@ func TestBatchNormReLUFloat32MatchesFloat64(t *testing.T) {
 		for _, training := range []bool{true, false} {
 			want := bnReLU(t, tensor.Float64, fused, training)
 			for i, got := range bnReLU(t, tensor.Float32, fused, training) {
-				assertClose(t, fmt.Sprintf("fused %v, training %v, output %d", fused, training, i), got, want[i], 1e-4)
+				testkit.AssertClose(t, fmt.Sprintf("fused %v, training %v, output %d", fused, training, i), got, want[i], 1e-4)
 			}
 		}
 	}
@@ -653,7 +454,7 @@ func TestBatchNormFusedReLUEqualsSeparate(t *testing.T) {
 		for _, training := range []bool{true, false} {
 			want := bnReLU(t, dt, false, training)
 			for i, got := range bnReLU(t, dt, true, training) {
-				assertClose(t, fmt.Sprintf("%v training %v output %d", dt, training, i), got, want[i], 1e-5)
+				testkit.AssertClose(t, fmt.Sprintf("%v training %v output %d", dt, training, i), got, want[i], 1e-5)
 			}
 		}
 	}
@@ -669,8 +470,8 @@ func bnReLU(t *testing.T, dt tensor.Dtype, fused, training bool) [][]float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := G.NewTensor(g, dt, 4, G.WithShape(shape...), G.WithName("x"), G.WithValue(dense(dt, shape, randTensor(shape, 10).Data().([]float64))))
-	var opts []Option
+	x := G.NewTensor(g, dt, 4, G.WithShape(shape...), G.WithName("x"), G.WithValue(dense(dt, shape, testkit.RandTensor(shape, 10).Data().([]float64))))
+	var opts []BatchNormOption
 	if fused {
 		opts = append(opts, WithActivation(ReLUActivation))
 	}
@@ -688,7 +489,7 @@ func bnReLU(t *testing.T, dt tensor.Dtype, fused, training bool) [][]float64 {
 			t.Fatal(err)
 		}
 	}
-	w := G.NewTensor(g, dt, 4, G.WithShape(shape...), G.WithName("w"), G.WithValue(dense(dt, shape, randTensor(shape, 11).Data().([]float64))))
+	w := G.NewTensor(g, dt, 4, G.WithShape(shape...), G.WithName("w"), G.WithValue(dense(dt, shape, testkit.RandTensor(shape, 11).Data().([]float64))))
 	prod, _ := G.HadamardProd(y, w)
 	loss, _ := G.Sum(prod)
 	grads, err := G.Grad(loss, x, b.Gamma, b.Beta)
@@ -710,7 +511,7 @@ func bnReLU(t *testing.T, dt tensor.Dtype, fused, training bool) [][]float64 {
 // dense is a tensor of dtype dt holding x.
 func dense(dt tensor.Dtype, shape tensor.Shape, x []float64) *tensor.Dense {
 	if dt == tensor.Float32 {
-		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(narrow(x)))
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(testkit.Narrow(x)))
 	}
 	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(append([]float64(nil), x...)))
 }
@@ -718,81 +519,13 @@ func dense(dt tensor.Dtype, shape tensor.Shape, x []float64) *tensor.Dense {
 // float64s copies a float32 or float64 value as float64s.
 func float64s(v G.Value) []float64 {
 	if f, ok := v.Data().([]float32); ok {
-		return widen(f)
+		return testkit.Widen(f)
 	}
 	return append([]float64(nil), v.Data().([]float64)...)
 }
 
 // The stride-1 whole-plane depthwise kernels agree with the row-by-row ones, in both
 // precisions, for several kernel sizes and a plane narrower than the padding allows for.
-func TestDepthwiseWideMatchesRows(t *testing.T) {
-	for _, k := range []int{1, 3, 5} {
-		for _, hw := range [][2]int{{11, 13}, {4, 2}} {
-			xs := tensor.Shape{2, 3, hw[0], hw[1]}
-			g := newGeom(xs, k, k, 1)
-			x := randTensor(xs, 1).Data().([]float64)
-			w := randTensor(tensor.Shape{3, k * k}, 2).Data().([]float64)
-			dy := randTensor(xs, 3).Data().([]float64)
-			y, dx, dw := make([]float64, len(x)), make([]float64, len(x)), make([]float64, len(w))
-			depthwiseForwardRows(g, y, x, w)
-			depthwiseGradInputRows(g, dx, w, dy)
-			depthwiseGradFilterRows(g, dw, x, dy)
-			y64, dx64, dw64 := make([]float64, len(x)), make([]float64, len(x)), make([]float64, len(w))
-			wideForward(g, y64, x, w, false)
-			wideForward(g, dx64, dy, w, true)
-			wideGradFilter(g, dw64, x, dy)
-			y32, dx32, dw32 := make([]float32, len(x)), make([]float32, len(x)), make([]float32, len(w))
-			wideForward(g, y32, narrow(x), narrow(w), false)
-			wideForward(g, dx32, narrow(dy), narrow(w), true)
-			wideGradFilter(g, dw32, narrow(x), narrow(dy))
-			name := fmt.Sprintf("k%d %v", k, xs)
-			assertClose(t, name+" y", y64, y, 1e-12)
-			assertClose(t, name+" dx", dx64, dx, 1e-12)
-			assertClose(t, name+" dw", dw64, dw, 1e-12)
-			assertClose(t, name+" y32", widen(y32), y, 1e-5)
-			assertClose(t, name+" dx32", widen(dx32), dx, 1e-5)
-			assertClose(t, name+" dw32", widen(dw32), dw, 1e-4)
-		}
-	}
-}
-
 // The float32 depthwise kernels (package vec's loops with stride 1) agree with float64.
-func TestDepthwiseKernelsFloat32MatchFloat64(t *testing.T) {
-	for _, stride := range []int{1, 2} {
-		g := newGeom(tensor.Shape{2, 3, 11, 13}, 3, 3, stride)
-		x := randTensor(tensor.Shape{2, 3, 11, 13}, 1).Data().([]float64)
-		w := randTensor(tensor.Shape{3, 9}, 2).Data().([]float64)
-		dy := randTensor(tensor.Shape{2, 3, g.oh, g.ow}, 3).Data().([]float64)
-		y64, dx64, dw64 := make([]float64, len(dy)), make([]float64, len(x)), make([]float64, len(w))
-		depthwiseForward(g, y64, x, w)
-		depthwiseGradInput(g, dx64, w, dy)
-		depthwiseGradFilter(g, dw64, x, dy)
-		y32, dx32, dw32 := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
-		depthwiseForward(g, y32, narrow(x), narrow(w))
-		depthwiseGradInput(g, dx32, narrow(w), narrow(dy))
-		depthwiseGradFilter(g, dw32, narrow(x), narrow(dy))
-		assertClose(t, "y", widen(y32), y64, 1e-5)
-		assertClose(t, "dx", widen(dx32), dx64, 1e-5)
-		assertClose(t, "dw", widen(dw32), dw64, 1e-4)
-	}
-}
-
 // The kernel gradient of images in groups, side by side in one product, equals the sum of
 // their products one at a time, in both precisions and with a last partial group.
-func TestKernelGradGroupsMatchOneByOne(t *testing.T) {
-	for _, tc := range []struct{ n, c, h, w, cout, k, group int }{
-		{7, 3, 7, 6, 5, 3, 3}, {5, 2, 4, 4, 33, 3, 2}, {6, 4, 5, 5, 8, 1, 4},
-	} {
-		xs := tensor.Shape{tc.n, tc.c, tc.h, tc.w}
-		g := convGeom{geom: newGeom(xs, tc.k, tc.k, 1), cout: tc.cout}
-		x := randTensor(xs, 1).Data().([]float64)
-		dy := randTensor(tensor.Shape{tc.n, tc.cout, g.pixels()}, 3).Data().([]float64)
-		want, got := make([]float64, tc.cout*g.patch()), make([]float64, tc.cout*g.patch())
-		addKernelGrads(g, want, x, dy, 0, tc.n)
-		addKernelGradGroups(g, got, x, dy, 0, tc.n, tc.group)
-		assertClose(t, fmt.Sprintf("%+v", tc), got, want, 1e-12)
-		got32 := make([]float32, len(want))
-		addKernelGradGroups(g, got32, narrow(x), narrow(dy), 0, tc.n, tc.group)
-		assertClose(t, fmt.Sprintf("%+v float32", tc), widen(got32), want, 1e-4)
-	}
-}

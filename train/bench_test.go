@@ -36,14 +36,10 @@ func benchInfer(b *testing.B, model string, v light.Variant) {
 		b.Fatal(err)
 	}
 	defer tr.Close()
-	n, err := tr.net(128, false)
-	if err != nil {
-		b.Fatal(err)
-	}
 	set := randomSet(tr.spec, 128)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := n.run(set, seq(128), augmenter{}); err != nil {
+		if _, err := tr.Evaluate(set); err != nil {
 			b.Fatal(err)
 		}
 	}

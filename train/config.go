@@ -18,7 +18,31 @@ const (
 	Clean = "clean"
 )
 
-// Config of a training run. Zero fields take the paper's settings for the model.
+// Recipe is how a model is trained: learning rate, epochs and the schedule's patience.
+type Recipe struct {
+	LR              float64
+	Epochs          int
+	PlateauPatience int // ReduceLROnPlateau's patience (factor 0.1)
+}
+
+// paperRecipes are the reference code's settings for each of the zoo's models.
+var paperRecipes = map[string]Recipe{
+	"mnist":         {LR: 1e-3, Epochs: 10, PlateauPatience: 4},
+	"fashion-mnist": {LR: 1e-3, Epochs: 10, PlateauPatience: 3},
+	"cifar10":       {LR: 1e-4, Epochs: 20, PlateauPatience: 4},
+	"cifar100":      {LR: 1e-4, Epochs: 20, PlateauPatience: 4},
+}
+
+// PaperRecipe returns the reference code's recipe for the zoo model named model.
+func PaperRecipe(model string) (Recipe, error) {
+	r, ok := paperRecipes[model]
+	if !ok {
+		return Recipe{}, errors.Errorf("train: no recipe for model %q; the paper's are for %v", model, zoo.List())
+	}
+	return r, nil
+}
+
+// Config of a training run. Zero fields take the paper's recipe for the model.
 type Config struct {
 	Model    string        // registry name, e.g. "mnist"
 	Variant  light.Variant // e.g. light.Light{ConvRank: 3, DenseRank: 8}
@@ -56,6 +80,10 @@ func (c Config) withDefaults() (Config, zoo.Spec, error) {
 	if err != nil {
 		return c, spec, errors.Wrap(err, "train")
 	}
+	recipe, err := PaperRecipe(c.Model)
+	if err != nil {
+		return c, spec, err
+	}
 	if c.Variant == nil {
 		return c, spec, errors.New("train: no variant; use light.Regular{}, light.Separable{} or light.Light{...}")
 	}
@@ -67,14 +95,14 @@ func (c Config) withDefaults() (Config, zoo.Spec, error) {
 	if c.Protocol == "" {
 		c.Protocol = Paper
 	}
-	def(&c.Epochs, spec.Epochs)
+	def(&c.Epochs, recipe.Epochs)
 	def(&c.Batch, 64)
 	def(&c.EvalBatch, 128)
-	def(&c.PlateauPatience, spec.PlateauPatience)
+	def(&c.PlateauPatience, recipe.PlateauPatience)
 	def(&c.StopPatience, 10)
 	def(&c.Holdout, 5000)
 	if c.LR == 0 {
-		c.LR = spec.LearningRate
+		c.LR = recipe.LR
 	}
 	if c.Seed == 0 {
 		c.Seed = 42
@@ -99,7 +127,7 @@ func (c Config) check() error {
 	case c.PlateauFactor <= 0 || c.PlateauFactor >= 1:
 		return errors.Errorf("train: plateau factor %g must lie in (0, 1)", c.PlateauFactor)
 	case c.Out == "":
-		return errors.New("train: no run directory; set Config.Out (flag -out)")
+		return errors.New("train: no run directory; set Config.Out")
 	}
 	return nil
 }

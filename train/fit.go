@@ -10,14 +10,15 @@ import (
 	"time"
 
 	"github.com/lightzoo/lightzoo/datasets"
+	"github.com/lightzoo/lightzoo/infer"
+	"github.com/lightzoo/lightzoo/train/checkpoint"
 	"github.com/pkg/errors"
 )
 
 // Result is the summary of a finished run.
 type Result struct {
 	Model                string     `json:"model"`
-	Variant              string     `json:"variant"`
-	Rank                 int        `json:"rank"`
+	Variant              string     `json:"variant"` // the variant's Name: conv2d, light3, ...
 	Protocol             string     `json:"protocol"`
 	Seed                 uint64     `json:"seed"`
 	Epochs               int        `json:"epochs"`
@@ -31,7 +32,7 @@ type Result struct {
 	TestImages           int        `json:"test_images"`
 	SecondsPerEpoch      float64    `json:"seconds_per_epoch"`
 	TrainImagesPerSecond float64    `json:"train_images_per_second"`
-	Test                 Metrics    `json:"test"`
+	Test                 infer.Metrics `json:"test"`
 	History              []EpochLog `json:"history"`
 	Build                Build      `json:"build"`
 }
@@ -60,6 +61,9 @@ func (t *Trainer) Fit(ctx context.Context, d *datasets.Dataset) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+	if err := t.state.checkNext(train, t.cfg.Batch); err != nil {
+		return nil, err
+	}
 	for t.state.Epoch < t.cfg.Epochs && !t.state.Stopped {
 		if err := t.runEpoch(ctx, train); err != nil {
 			return nil, err
@@ -81,7 +85,7 @@ func (t *Trainer) runEpoch(ctx context.Context, train *datasets.Set) error {
 	for b := st.Next; b < len(batches); b++ {
 		if ctx.Err() != nil {
 			st.Next, st.Seconds = b, st.Seconds+time.Since(start).Seconds()
-			if err := t.save(); err != nil {
+			if err := t.save(t.CheckpointPath()); err != nil {
 				return err
 			}
 			return ErrInterrupted
@@ -126,11 +130,11 @@ func (t *Trainer) endEpoch(val *datasets.Set) error {
 	}
 	if t.cfg.Protocol == Clean && vm.Loss < st.BestVal {
 		st.BestVal = vm.Loss
-		if err := saveCheckpoint(t.BestPath(), t.main.model, t.adam, *st); err != nil {
+		if err := t.save(t.BestPath()); err != nil {
 			return err
 		}
 	}
-	if err := t.save(); err != nil {
+	if err := t.save(t.CheckpointPath()); err != nil {
 		return err
 	}
 	return t.writeMetrics()
@@ -147,26 +151,12 @@ func (t *Trainer) monitored(log EpochLog) float64 {
 	return log.ValLoss
 }
 
-// schedule is Keras' ReduceLROnPlateau (factor, patience, min_delta 1e-4) and EarlyStopping
-// (patience, min_delta 0), both watching the validation loss.
+// schedule applies the learning-rate schedule and early stopping to the validation loss.
 func (t *Trainer) schedule(loss float64) {
 	st := &t.state
-	if loss < st.PlateauBest-1e-4 {
-		st.PlateauBest, st.PlateauWait = loss, 0
-	} else if st.PlateauWait++; st.PlateauWait >= t.cfg.PlateauPatience {
-		st.LR *= t.cfg.PlateauFactor
-		t.adam.LR, st.PlateauWait = st.LR, 0
-	}
-	if loss < st.StopBest {
-		st.StopBest, st.StopWait = loss, 0
-	} else if st.StopWait++; st.StopWait >= t.cfg.StopPatience {
-		st.Stopped = true
-	}
-}
-
-func (t *Trainer) save() error {
-	t.state.AdamStep = t.adam.Step
-	return saveCheckpoint(t.CheckpointPath(), t.main.model, t.adam, t.state)
+	st.LR = t.sched.Next(loss, st.LR)
+	t.opt.SetLR(st.LR)
+	st.Stopped = t.stop.Stop(loss)
 }
 
 // writeMetrics rewrites metrics.jsonl, one JSON line per finished epoch.
@@ -176,13 +166,13 @@ func (t *Trainer) writeMetrics() error {
 		line, _ := json.Marshal(l)
 		buf = append(append(buf, line...), '\n')
 	}
-	return writeFileAtomic(filepath.Join(t.cfg.Out, "metrics.jsonl"), buf)
+	return checkpoint.WriteAtomic(filepath.Join(t.cfg.Out, "metrics.jsonl"), buf)
 }
 
 // finish evaluates on the test set and writes result.json.
 func (t *Trainer) finish(test *datasets.Set) (*Result, error) {
 	if t.cfg.Protocol == Clean && exists(t.BestPath()) {
-		if _, err := loadCheckpoint(t.BestPath(), t.main.model, nil); err != nil {
+		if _, err := t.load(t.BestPath(), false); err != nil {
 			return nil, err
 		}
 	}
@@ -191,7 +181,7 @@ func (t *Trainer) finish(test *datasets.Set) (*Result, error) {
 		return nil, err
 	}
 	m := t.main.model
-	r := &Result{Model: t.spec.Name, Variant: m.Variant.Kind(), Rank: m.Variant.Rank(), Protocol: t.cfg.Protocol,
+	r := &Result{Model: t.spec.Name, Variant: m.Variant.Name(), Protocol: t.cfg.Protocol,
 		Seed: t.cfg.Seed, Epochs: len(t.state.History), StoppedEarly: t.state.Stopped, Trainable: m.Trainable(),
 		Total: m.Total(), FLOPs: m.FLOPs(), TestAccuracy: tm.Accuracy, TestLoss: tm.Loss, L2Penalty: penalty(m, t.cfg.L2), TestImages: tm.Images,
 		Test: tm, History: t.state.History, Build: currentBuild()}
@@ -206,20 +196,5 @@ func (t *Trainer) finish(test *datasets.Set) (*Result, error) {
 		r.TrainImagesPerSecond = float64(seen) / secs
 	}
 	out, _ := json.MarshalIndent(r, "", "  ")
-	return r, writeFileAtomic(filepath.Join(t.cfg.Out, "result.json"), append(out, '\n'))
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return errors.Wrap(err, "train")
-	}
-	defer os.Remove(tmp.Name())
-	if _, err = tmp.Write(data); err == nil {
-		err = tmp.Close()
-	}
-	if err != nil {
-		return errors.Wrap(err, "train")
-	}
-	return errors.Wrap(os.Rename(tmp.Name(), path), "train")
+	return r, checkpoint.WriteAtomic(filepath.Join(t.cfg.Out, "result.json"), append(out, '\n'))
 }

@@ -1,20 +1,20 @@
 package train
 
 import (
-	"math"
 	"math/rand/v2"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
 	"github.com/lightzoo/lightzoo/datasets"
+	"github.com/lightzoo/lightzoo/infer"
 	"github.com/lightzoo/lightzoo/light"
 	"github.com/lightzoo/lightzoo/zoo"
 	"github.com/pkg/errors"
 )
 
-// net is the model compiled at one batch size: for training (with loss, L2 and gradients,
-// BatchNorm on batch statistics) or for inference (logits only, running statistics).
+// net is the model compiled at one batch size for training: loss, L2 penalties and
+// gradients, BatchNorm on batch statistics. Inference goes through package infer.
 type net struct {
 	model  *zoo.Model
 	x, y   *tensor.Dense // input images and one-hot labels, refilled every batch
@@ -25,15 +25,16 @@ type net struct {
 	vm     G.VM
 }
 
-// buildNet compiles spec in variant v for batch images. share is the net whose weights it
-// uses (nil for the first one); l2, when not negative, replaces every declared weight decay.
-func buildNet(spec zoo.Spec, v light.Variant, batch int, seed uint64, share *net, training bool, l2 float64) (n *net, err error) {
+// buildNet compiles spec in variant v for training on batch images. share is the net whose
+// weights it uses (nil for the first one); l2, when not negative, replaces every declared
+// weight decay.
+func buildNet(spec zoo.Spec, v light.Variant, batch int, seed uint64, share *net, l2 float64) (n *net, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = errors.Errorf("train: building %s %v at batch %d: gorgonia panicked: %v", spec.Name, v, batch, r)
 		}
 	}()
-	cfg := zoo.Config{Batch: batch, Seed: seed, Inference: !training}
+	cfg := zoo.Config{Batch: batch, Seed: seed}
 	if share != nil {
 		cfg.Share = share.model
 	}
@@ -41,39 +42,22 @@ func buildNet(spec zoo.Spec, v light.Variant, batch int, seed uint64, share *net
 	if err != nil {
 		return nil, err
 	}
-	var loss func(*net) error
-	if training {
-		loss = func(n *net) error {
-			return errors.Wrapf(n.addLoss(spec.Classes, l2), "train: loss of %s %v", spec.Name, v)
-		}
-	}
-	return compile(m, loss)
-}
-
-// compile feeds the model's input from a tensor it owns, adds the loss (if any) and compiles
-// the part of the graph a run needs.
-func compile(m *zoo.Model, loss func(*net) error) (*net, error) {
-	n := &net{model: m, labels: make([]int, m.Batch)}
+	n = &net{model: m, labels: make([]int, m.Batch)}
 	n.x = tensor.New(tensor.WithShape(m.Input.Shape()...), tensor.Of(tensor.Float32))
 	if err := G.Let(m.Input, n.x); err != nil {
 		return nil, err
 	}
-	if loss != nil {
-		if err := loss(n); err != nil {
-			return nil, err
-		}
+	if err := n.addLoss(spec.Classes, l2); err != nil {
+		return nil, errors.Wrapf(err, "train: loss of %s %s", spec.Name, v.Name())
 	}
 	n.vm = G.NewTapeMachine(n.step())
 	return n, nil
 }
 
-// step is the part of the graph that one run needs: for training, what the loss and the
-// gradients depend on. Gorgonia differentiates every input of an op, so the full graph also
-// holds the gradient with respect to the images, which nothing reads.
+// step is the part of the graph that one run needs: what the loss and the gradients depend
+// on. Gorgonia differentiates every input of an op, so the full graph also holds the
+// gradient with respect to the images, which nothing reads.
 func (n *net) step() *G.ExprGraph {
-	if n.loss == nil {
-		return n.model.Graph
-	}
 	return n.model.Graph.ExactSubgraphRoots(append(G.Nodes{n.loss}, n.grads...)...)
 }
 
@@ -163,40 +147,21 @@ func (n *net) run(set *datasets.Set, idx []int, aug augmenter) (err error) {
 		}
 	}()
 	set.Fill(idx, n.x.Data().([]float32), n.labels, aug.rng())
-	if n.y != nil {
-		datasets.OneHot(n.labels, n.model.Spec.Classes, n.y.Data().([]float32))
-	}
+	datasets.OneHot(n.labels, n.model.Spec.Classes, n.y.Data().([]float32))
 	n.vm.Reset()
 	return n.vm.RunAll()
 }
 
-// score adds each image's prediction and cross-entropy (from the logits) to t and returns
-// the number it classified correctly.
-func (n *net) score(t *tally, count int) int {
+// correct is the number of the last run's count images that the logits classify correctly.
+func (n *net) correct(count int) int {
 	logits := n.model.Logits.Value().Data().([]float32)
-	k := n.model.Spec.Classes
-	correct := 0
+	k, right := n.model.Spec.Classes, 0
 	for i := 0; i < count; i++ {
-		row := logits[i*k : (i+1)*k]
-		best, mx := 0, row[0]
-		for j, v := range row {
-			if v > mx {
-				best, mx = j, v
-			}
-		}
-		var z float64
-		for _, v := range row {
-			z += math.Exp(float64(v - mx))
-		}
-		loss := math.Log(z) - float64(row[n.labels[i]]-mx)
-		if t != nil {
-			t.add(n.labels[i], best, loss)
-		}
-		if best == n.labels[i] {
-			correct++
+		if infer.Argmax(logits[i*k:(i+1)*k]) == n.labels[i] {
+			right++
 		}
 	}
-	return correct
+	return right
 }
 
 func (n *net) crossEntropy() float64 { return float64(n.ce.Value().Data().(float32)) }

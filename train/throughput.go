@@ -39,11 +39,12 @@ func MeasureSpeed(model string, v light.Variant, trainBatch, inferBatch, warmup,
 	if err != nil {
 		return Speed{}, err
 	}
-	n, err := t.net(inferBatch, false)
-	if err != nil {
-		return Speed{}, err
-	}
-	inferTime, err := median(warmup, reps, func() error { return n.run(set, seq(inferBatch), augmenter{}) })
+	images := make([]float32, inferBatch*set.ImageSize())
+	set.Fill(seq(inferBatch), images, make([]int, inferBatch), nil)
+	inferTime, err := median(warmup, reps, func() error {
+		_, err := t.eval.Logits(images, inferBatch)
+		return err
+	})
 	if err != nil {
 		return Speed{}, err
 	}

@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 
 	"github.com/lightzoo/lightzoo/datasets"
+	"github.com/lightzoo/lightzoo/infer"
 	"github.com/lightzoo/lightzoo/light"
 	"github.com/lightzoo/lightzoo/zoo"
 )
@@ -165,11 +165,11 @@ func TestNaNStopsTrainingAndKeepsCheckpoint(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "NaN at epoch 2, batch 1") {
 		t.Fatalf("got %v", err)
 	}
-	m, err := LoadModel(filepath.Join(cfg.Out, "checkpoint.safetensors"), 1)
+	r, err := infer.Load(filepath.Join(cfg.Out, "checkpoint.safetensors"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, p := range m.Scope.Params() {
+	for i, p := range r.Model().Scope.Params() {
 		if got := p.Node.Value().Data().([]float32); got[0] != good[i][0] {
 			t.Fatalf("checkpoint changed: %s[0] = %g, was %g", p.Name, got[0], good[i][0])
 		}
@@ -204,13 +204,13 @@ func TestWrongOrBrokenCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	if err := other.Resume(); err == nil || !strings.Contains(err.Error(), "holds mnist light rank 1") {
+	if err := other.Resume(); err == nil || !strings.Contains(err.Error(), "holds mnist light1, but the model is mnist conv2d") {
 		t.Fatalf("wrong model: %v", err)
 	}
 	data, _ := os.ReadFile(path)
 	for _, cut := range []int{4, 100, len(data) - 10} {
 		os.WriteFile(path, data[:cut], 0o644)
-		if _, err := LoadModel(path, 1); err == nil || !strings.Contains(err.Error(), "checkpoint") {
+		if _, err := infer.Load(path); err == nil || !strings.Contains(err.Error(), "checkpoint") {
 			t.Errorf("truncated to %d bytes: %v", cut, err)
 		}
 	}
@@ -250,40 +250,13 @@ func TestCrossEntropyMatchesLogits(t *testing.T) {
 	if err := tr.main.run(d.Train, []int{0, 1, 2, 3, 4, 5, 6, 7}, augmenter{}); err != nil {
 		t.Fatal(err)
 	}
-	tl := newTally(10)
-	tr.main.score(tl, 8)
-	if got, want := tr.main.crossEntropy(), tl.metrics().Loss; math.Abs(got-want) > 1e-5 {
+	tl := infer.NewTally(10)
+	logits := tr.main.model.Logits.Value().Data().([]float32)
+	for i, l := range tr.main.labels {
+		tl.AddLogits(logits[i*10:(i+1)*10], l)
+	}
+	if got, want := tr.main.crossEntropy(), tl.Metrics().Loss; math.Abs(got-want) > 1e-5 {
 		t.Errorf("graph cross-entropy %g, from logits %g", got, want)
-	}
-}
-
-func TestMetrics(t *testing.T) {
-	tl := newTally(3)
-	for i, p := range [][2]int{{0, 0}, {0, 0}, {0, 1}, {1, 1}, {2, 1}, {2, 2}} {
-		tl.add(p[0], p[1], float64(i+1))
-	}
-	m := tl.metrics()
-	if m.Accuracy != 4.0/6 || m.Precision[1] != 1.0/3 || m.Recall[0] != 2.0/3 || math.Abs(m.F1[2]-2.0/3) > 1e-12 {
-		t.Errorf("%+v", m)
-	}
-	if m.Loss != 21.0/6 || m.ErrorLoss != (3.0+5)/6 || m.MaxLoss != 6 {
-		t.Errorf("loss %g, from errors %g, max %g; want 3.5, 1.333, 6", m.Loss, m.ErrorLoss, m.MaxLoss)
-	}
-}
-
-func TestSafetensorsRoundTrip(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "x.safetensors")
-	a := tensor.New(tensor.WithShape(2, 3), tensor.WithBacking([]float32{1, 2, 3, 4, 5, 6}))
-	b := tensor.New(tensor.WithShape(2), tensor.WithBacking([]float64{0.5, -1}))
-	if err := writeSafetensors(path, map[string]*tensor.Dense{"a": a, "b/c": b}, map[string]string{"k": "v"}); err != nil {
-		t.Fatal(err)
-	}
-	got, meta, err := readSafetensors(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if meta["k"] != "v" || got["a"].Data().([]float32)[5] != 6 || got["b/c"].Data().([]float64)[1] != -1 || !got["a"].Shape().Eq(a.Shape()) {
-		t.Errorf("round trip: %v %v %v", meta, got["a"], got["b/c"])
 	}
 }
 
@@ -310,7 +283,7 @@ func TestStepSkipsTheImageGradient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := buildNet(spec, light.Regular{}, 2, 1, nil, true, -1)
+	n, err := buildNet(spec, light.Regular{}, 2, 1, nil, -1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +323,7 @@ func TestPaperScheduleWatchesKerasValLoss(t *testing.T) {
 	}
 	defer tr.Close()
 	d := tinyData(16, 8)
-	n, err := tr.net(8, true)
+	n, err := tr.net(8)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,14 +345,23 @@ func TestPaperScheduleWatchesKerasValLoss(t *testing.T) {
 	}
 }
 
-// EvaluateCheckpoint with running statistics gives what the trainer's evaluation gives; with
-// batch statistics it evaluates every image too, and wrong inputs are errors.
-func TestEvaluateCheckpoint(t *testing.T) {
+// A runner over a checkpoint gives, with running statistics, what the trainer's evaluation
+// gives; with batch statistics it evaluates every image too; wrong inputs are errors.
+func TestRunnerOverCheckpoint(t *testing.T) {
 	d := tinyData(16, 10)
 	cfg := tinyConfig(t)
 	tr, res := fit(t, cfg, d)
 	for _, batchStats := range []bool{false, true} {
-		m, err := EvaluateCheckpoint(tr.CheckpointPath(), d.Test, 4, batchStats)
+		opts := []infer.Option{infer.WithBatch(4)}
+		if batchStats {
+			opts = append(opts, infer.WithBatchStats())
+		}
+		r, err := infer.Load(tr.CheckpointPath(), opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		m, err := r.Evaluate(d.Test)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -390,11 +372,16 @@ func TestEvaluateCheckpoint(t *testing.T) {
 			t.Errorf("accuracy %g, loss %g; the trainer's evaluation gave %g, %g", m.Accuracy, m.Loss, res.TestAccuracy, res.TestLoss)
 		}
 	}
-	if _, err := EvaluateCheckpoint(tr.CheckpointPath(), d.Test, 0, false); err == nil {
+	if _, err := infer.Load(tr.CheckpointPath(), infer.WithBatch(0)); err == nil {
 		t.Error("batch 0 accepted")
 	}
+	r, err := infer.Load(tr.CheckpointPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
 	wrong := &datasets.Set{Images: make([]byte, 2*3*32*32), Labels: make([]uint8, 2), N: 2, C: 3, H: 32, W: 32}
-	if _, err := EvaluateCheckpoint(tr.CheckpointPath(), wrong, 2, false); err == nil || !strings.Contains(err.Error(), "needs") {
+	if _, err := r.Evaluate(wrong); err == nil || !strings.Contains(err.Error(), "needs") {
 		t.Errorf("CIFAR-sized images on an MNIST checkpoint: %v", err)
 	}
 }

@@ -3,6 +3,7 @@
 package train
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,6 +11,9 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/lightzoo/lightzoo/datasets"
+	"github.com/lightzoo/lightzoo/infer"
+	"github.com/lightzoo/lightzoo/train/checkpoint"
+	"github.com/lightzoo/lightzoo/train/optim"
 	"github.com/lightzoo/lightzoo/zoo"
 	"github.com/pkg/errors"
 )
@@ -19,15 +23,17 @@ import (
 var ErrInterrupted = errors.New("train: interrupted; a checkpoint was saved, resume to continue")
 
 // Trainer owns what is compiled once: a training graph per batch size (the full batch and a
-// last partial one) and an inference graph per batch size, all sharing one set of weights and
-// BatchNorm statistics, and the optimizer.
+// last partial one) and a runner for evaluation, all sharing one set of weights and BatchNorm
+// statistics, and the optimizer and schedules.
 type Trainer struct {
 	cfg   Config
 	spec  zoo.Spec
 	main  *net
 	train map[int]*net
-	eval  map[int]*net
-	adam  *Adam
+	eval  *infer.Runner
+	opt   optim.Optimizer
+	sched optim.Schedule
+	stop  *optim.EarlyStop
 	state State
 }
 
@@ -37,13 +43,16 @@ func New(cfg Config) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Trainer{cfg: cfg, spec: spec, train: map[int]*net{}, eval: map[int]*net{}, adam: NewAdam(cfg.LR)}
-	if t.main, err = buildNet(spec, cfg.Variant, cfg.Batch, cfg.Seed, nil, true, cfg.L2); err != nil {
+	t := &Trainer{cfg: cfg, spec: spec, train: map[int]*net{}, opt: optim.NewAdam(cfg.LR),
+		sched: optim.NewPlateau(cfg.PlateauFactor, cfg.PlateauPatience), stop: optim.NewEarlyStop(cfg.StopPatience)}
+	if t.main, err = buildNet(spec, cfg.Variant, cfg.Batch, cfg.Seed, nil, cfg.L2); err != nil {
 		return nil, err
 	}
 	t.train[cfg.Batch] = t.main
-	t.state = State{Protocol: cfg.Protocol, Seed: cfg.Seed, Batch: cfg.Batch, LR: cfg.LR,
-		PlateauBest: math.MaxFloat64, StopBest: math.MaxFloat64, BestVal: math.MaxFloat64}
+	if t.eval, err = infer.New(t.main.model, infer.WithBatch(cfg.EvalBatch)); err != nil {
+		return nil, err
+	}
+	t.state = State{Protocol: cfg.Protocol, Seed: cfg.Seed, Batch: cfg.Batch, LR: cfg.LR, BestVal: math.MaxFloat64}
 	return t, nil
 }
 
@@ -61,9 +70,7 @@ func (t *Trainer) Close() {
 	for _, n := range t.train {
 		n.close()
 	}
-	for _, n := range t.eval {
-		n.close()
-	}
+	t.eval.Close()
 }
 
 // CheckpointPath is the latest checkpoint of the run; BestPath the best by validation loss.
@@ -79,13 +86,13 @@ func (t *Trainer) Start(command string) error {
 	if err := os.MkdirAll(t.cfg.Out, 0o755); err != nil {
 		return errors.Wrap(err, "train")
 	}
-	return writeFileAtomic(filepath.Join(t.cfg.Out, "command.txt"), []byte(command+"\n"))
+	return checkpoint.WriteAtomic(filepath.Join(t.cfg.Out, "command.txt"), []byte(command+"\n"))
 }
 
 // Resume loads the run directory's checkpoint, refusing one written with another protocol,
 // seed or batch size (which would not continue the same run).
 func (t *Trainer) Resume() error {
-	st, err := loadCheckpoint(t.CheckpointPath(), t.main.model, t.adam)
+	st, err := t.load(t.CheckpointPath(), true)
 	if err != nil {
 		return err
 	}
@@ -97,27 +104,84 @@ func (t *Trainer) Resume() error {
 	return nil
 }
 
-// net returns the compiled graph for batch images, building it on first use.
-func (t *Trainer) net(batch int, training bool) (*net, error) {
-	cache := t.eval
-	if training {
-		cache = t.train
+// load reads a checkpoint into the model and, with all set, the optimizer and schedules, and
+// returns its training state.
+func (t *Trainer) load(path string, all bool) (State, error) {
+	var st State
+	f, err := checkpoint.Open(path)
+	if err != nil {
+		return st, err
 	}
-	if n, ok := cache[batch]; ok {
+	if err := f.LoadInto(t.main.model); err != nil {
+		return st, err
+	}
+	if !all {
+		return st, nil
+	}
+	if err := json.Unmarshal(f.State, &st); err != nil {
+		return st, errors.Errorf("train: checkpoint %s: the training state is unreadable: %v", path, err)
+	}
+	if err := st.check(t.cfg); err != nil {
+		return st, errors.Wrapf(err, "train: checkpoint %s", path)
+	}
+	moments, err := f.Optimizer()
+	if err != nil {
+		return st, err
+	}
+	if err := t.opt.Restore(moments, st.Steps, t.params()); err != nil {
+		return st, errors.Wrapf(err, "train: checkpoint %s", path)
+	}
+	t.opt.SetLR(st.LR)
+	if err := json.Unmarshal(st.Schedule, t.sched); err != nil {
+		return st, errors.Errorf("train: checkpoint %s: the schedule's state is unreadable: %v", path, err)
+	}
+	*t.stop = st.Stop
+	return st, nil
+}
+
+// save writes the model, optimizer, schedules and state to path.
+func (t *Trainer) save(path string) error {
+	st := t.state
+	moments, steps := t.opt.State()
+	st.Steps, st.Stop = steps, *t.stop
+	var err error
+	if st.Schedule, err = json.Marshal(t.sched); err != nil {
+		return errors.Wrap(err, "train")
+	}
+	state, err := json.Marshal(st)
+	if err != nil {
+		return errors.Wrap(err, "train")
+	}
+	return checkpoint.Save(path, t.main.model, moments, state)
+}
+
+// net returns the training graph for batch images, building it on first use.
+func (t *Trainer) net(batch int) (*net, error) {
+	if n, ok := t.train[batch]; ok {
 		return n, nil
 	}
-	n, err := buildNet(t.spec, t.cfg.Variant, batch, t.cfg.Seed, t.main, training, t.cfg.L2)
+	n, err := buildNet(t.spec, t.cfg.Variant, batch, t.cfg.Seed, t.main, t.cfg.L2)
 	if err != nil {
 		return nil, err
 	}
-	cache[batch] = n
+	t.train[batch] = n
 	return n, nil
+}
+
+// params are the model's parameters as the optimizer sees them.
+func (t *Trainer) params() []optim.Param {
+	ps := t.main.model.Scope.Params()
+	out := make([]optim.Param, len(ps))
+	for i, p := range ps {
+		out[i] = optim.Param{Name: p.Name, Value: p.Node.Value().(*tensor.Dense)}
+	}
+	return out
 }
 
 // step trains on images idx of set and returns the batch's mean cross-entropy and the
 // number it classified correctly.
 func (t *Trainer) step(set *datasets.Set, idx []int, aug augmenter) (float64, int, error) {
-	n, err := t.net(len(idx), true)
+	n, err := t.net(len(idx))
 	if err != nil {
 		return 0, 0, err
 	}
@@ -128,40 +192,17 @@ func (t *Trainer) step(set *datasets.Set, idx []int, aug augmenter) (float64, in
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return loss, 0, nil
 	}
-	correct := n.score(nil, len(idx))
-	params := t.main.model.Scope.Params()
-	names := make([]string, len(params))
-	weights := make([]*tensor.Dense, len(params))
-	grads := make([]*tensor.Dense, len(params))
-	for i, p := range params {
-		names[i], weights[i] = p.Name, p.Node.Value().(*tensor.Dense)
-		grads[i] = n.grads[i].Value().(*tensor.Dense)
+	grads := make([]*tensor.Dense, len(n.grads))
+	for i, g := range n.grads {
+		grads[i] = g.Value().(*tensor.Dense)
 	}
-	return loss, correct, t.adam.Update(names, weights, grads)
+	correct := n.correct(len(idx))
+	return loss, correct, t.opt.Update(t.params(), grads)
 }
 
-// Evaluate runs the inference graphs over set (every image, the last batch partial) with the
-// current weights and BatchNorm running statistics.
-func (t *Trainer) Evaluate(set *datasets.Set) (Metrics, error) {
-	return evaluate(set, t.cfg.EvalBatch, t.spec.Classes, func(batch int) (*net, error) { return t.net(batch, false) })
-}
-
-// evaluate scores set, batch images at a time (the last batch may be smaller), with the net
-// that netFor returns for each batch size.
-func evaluate(set *datasets.Set, batch, classes int, netFor func(batch int) (*net, error)) (Metrics, error) {
-	tl := newTally(classes)
-	for _, idx := range datasets.Batches(set.N, batch, false, 0, 0) {
-		n, err := netFor(len(idx))
-		if err != nil {
-			return Metrics{}, err
-		}
-		if err := n.run(set, idx, augmenter{}); err != nil {
-			return Metrics{}, err
-		}
-		n.score(tl, len(idx))
-	}
-	return tl.metrics(), nil
-}
+// Evaluate scores set (every image, the last batch partial) with the current weights and
+// BatchNorm running statistics.
+func (t *Trainer) Evaluate(set *datasets.Set) (infer.Metrics, error) { return t.eval.Evaluate(set) }
 
 // exists reports whether path is a file.
 func exists(path string) bool {

@@ -72,7 +72,7 @@ func New(spec Spec, v light.Variant, cfg Config) (*Model, error) {
 	g := G.NewGraph()
 	var opts []light.ScopeOption
 	if cfg.Share != nil {
-		if cfg.Share.Spec.Name != spec.Name || cfg.Share.Variant.String() != v.String() {
+		if cfg.Share.Spec.Name != spec.Name || cfg.Share.Variant != v {
 			return nil, errors.Errorf("zoo: cannot share the weights of %s %v with %s %v", cfg.Share.Spec.Name, cfg.Share.Variant, spec.Name, v)
 		}
 		opts = append(opts, light.ShareWeights(cfg.Share.Scope))

@@ -11,7 +11,8 @@ import (
 	"github.com/pkg/errors"
 )
 
-// Spec describes one of the paper's networks and the reference code's training settings.
+// Spec describes one of the paper's networks: its architecture and the paper's results. How
+// to train it (the recipe) is package train's.
 type Spec struct {
 	Name    string // registry name: "mnist", "fashion-mnist", "cifar10", "cifar100"
 	Title   string
@@ -23,10 +24,6 @@ type Spec struct {
 	Filters []int
 	// Shortcut adds the reference code's 1x1 projection shortcut to every block.
 	Shortcut bool
-	// Training settings of the reference code.
-	LearningRate    float64
-	Epochs          int
-	PlateauPatience int
 	// Paper holds the rows of the paper's table for this data set.
 	Paper []PaperRow
 }
@@ -34,17 +31,16 @@ type Spec struct {
 // PaperRow is one row of the paper's Tables 1-4: the Keras total parameter count (trainable
 // plus BatchNorm statistics), test accuracy and test loss.
 type PaperRow struct {
-	Variant  string // "conv2d", "separable" or "light"
-	Rank     int    // the paper's k for "light", else 0
+	Variant  string // the variant's Name: "conv2d", "separable", "light1", ...
 	Total    int
 	Accuracy float64
 	Loss     float64
 }
 
-// PaperRow returns the paper's row for variant and rank, if the paper has one.
-func (s Spec) PaperRow(variant string, rank int) (PaperRow, bool) {
+// PaperRow returns the paper's row for the variant named variant, if the paper has one.
+func (s Spec) PaperRow(variant string) (PaperRow, bool) {
 	for _, r := range s.Paper {
-		if r.Variant == variant && r.Rank == rank {
+		if r.Variant == variant {
 			return r, true
 		}
 	}

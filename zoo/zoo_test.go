@@ -24,7 +24,7 @@ func variants(t *testing.T, spec Spec) []struct {
 		total int
 	}
 	for _, r := range spec.Paper {
-		v, err := light.ParseVariant(r.Variant, r.Rank)
+		v, err := light.ParseVariant(r.Variant)
 		if err != nil {
 			t.Fatal(err)
 		}

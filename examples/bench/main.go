@@ -25,7 +25,6 @@ import (
 type row struct {
 	Model      string  `json:"model"`
 	Variant    string  `json:"variant"`
-	Rank       int     `json:"rank"`
 	Train      float64 `json:"train_images_per_second"`
 	Infer      float64 `json:"infer_images_per_second"`
 	PeakRSSMB  float64 `json:"peak_rss_mb"`
@@ -38,7 +37,7 @@ func main() {
 	asJSON := flag.Bool("json", false, "print a JSON array")
 	reps := flag.Int("reps", 7, "timed repetitions (the median is reported)")
 	warmup := flag.Int("warmup", 2, "untimed repetitions first")
-	one := flag.String("one", "", "internal: measure MODEL/VARIANT/RANK in this process")
+	one := flag.String("one", "", "internal: measure MODEL/VARIANT in this process")
 	only := flag.String("model", "", "only this model")
 	flag.Parse()
 	if *one != "" {
@@ -60,9 +59,9 @@ func main() {
 		return
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "model\tvariant\trank\ttrain img/s\tinfer img/s\tpeak RSS MB\ttrain GFLOP/s\tinfer GFLOP/s\t")
+	fmt.Fprintln(tw, "model\tvariant\ttrain img/s\tinfer img/s\tpeak RSS MB\ttrain GFLOP/s\tinfer GFLOP/s\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t\n", r.Model, r.Variant, r.Rank, r.Train, r.Infer, r.PeakRSSMB, r.TrainGFLOP, r.InferGFLOP)
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t\n", r.Model, r.Variant, r.Train, r.Infer, r.PeakRSSMB, r.TrainGFLOP, r.InferGFLOP)
 	}
 	tw.Flush()
 }
@@ -82,7 +81,7 @@ func measureAll(only string, warmup, reps int) ([]row, error) {
 		if spec.Shortcut {
 			k = 5
 		}
-		for _, v := range []string{"conv2d/0", "separable/0", "light/" + strconv.Itoa(k)} {
+		for _, v := range []string{"conv2d", "separable", "light" + strconv.Itoa(k)} {
 			cmd := exec.Command(self, "-one", name+"/"+v, "-warmup", strconv.Itoa(warmup), "-reps", strconv.Itoa(reps))
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, os.Stderr
@@ -102,11 +101,10 @@ func measureAll(only string, warmup, reps int) ([]row, error) {
 
 func measureOne(what string, warmup, reps int) error {
 	parts := strings.Split(what, "/")
-	if len(parts) != 3 {
-		return fmt.Errorf("-one %q: want MODEL/VARIANT/RANK", what)
+	if len(parts) != 2 {
+		return fmt.Errorf("-one %q: want MODEL/VARIANT", what)
 	}
-	rank, _ := strconv.Atoi(parts[2])
-	v, err := light.ParseVariant(parts[1], rank)
+	v, err := light.ParseVariant(parts[1])
 	if err != nil {
 		return err
 	}
@@ -118,7 +116,7 @@ func measureOne(what string, warmup, reps int) error {
 	if err != nil {
 		return err
 	}
-	r := row{Model: parts[0], Variant: parts[1], Rank: rank, Train: s.TrainImagesPerSecond, Infer: s.InferImagesPerSecond,
+	r := row{Model: parts[0], Variant: v.Name(), Train: s.TrainImagesPerSecond, Infer: s.InferImagesPerSecond,
 		PeakRSSMB: peakRSS(), FLOPs: m.FLOPs()}
 	r.TrainGFLOP = 3 * float64(r.FLOPs) * r.Train / 1e9
 	r.InferGFLOP = float64(r.FLOPs) * r.Infer / 1e9

@@ -39,13 +39,8 @@ func (j job) name() string {
 	return fmt.Sprintf("%s-%s-%s-seed%d", j.spec.Name, rowName(j.row), j.protocol, j.seed)
 }
 
-// rowName names a row of the paper's tables: conv2d, separable, light1, light2, ...
-func rowName(r zoo.PaperRow) string {
-	if r.Variant == "light" {
-		return r.Variant + strconv.Itoa(r.Rank)
-	}
-	return r.Variant
-}
+// rowName names a row of the paper's tables by its variant: conv2d, separable, light1, ...
+func rowName(r zoo.PaperRow) string { return r.Variant }
 
 func main() {
 	models := flag.String("models", strings.Join(zoo.List(), ","), "comma-separated models")
@@ -139,7 +134,7 @@ func sweep(jobs []job, runs, out, dataDir string, epochs int) error {
 }
 
 func runJob(ctx context.Context, j job, dir string, d *datasets.Dataset, epochs int) error {
-	v, err := light.ParseVariant(j.row.Variant, j.row.Rank)
+	v, err := light.ParseVariant(j.row.Variant)
 	if err != nil {
 		return err
 	}
@@ -152,8 +147,8 @@ func runJob(ctx context.Context, j job, dir string, d *datasets.Dataset, epochs 
 	if t.HasCheckpoint() {
 		err = t.Resume()
 	} else {
-		cmd := fmt.Sprintf("go run ./examples/train -model %s -variant %s -rank %d -protocol %s -seed %d -out %s",
-			j.spec.Name, j.row.Variant, j.row.Rank, j.protocol, j.seed, dir)
+		cmd := fmt.Sprintf("go run ./examples/train -model %s -variant %s -protocol %s -seed %d -out %s",
+			j.spec.Name, j.row.Variant, j.protocol, j.seed, dir)
 		if epochs != 0 {
 			cmd += fmt.Sprintf(" -epochs %d", epochs)
 		}

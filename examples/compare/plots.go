@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -58,7 +59,7 @@ func rowLabel(r row) string {
 	case "separable":
 		return "Separable"
 	}
-	return fmt.Sprintf("k=%d", r.Rank)
+	return "k=" + strings.TrimPrefix(r.Variant, "light")
 }
 
 // paramTicks marks 1, 2 and 5 times each power of ten, labelled 2k, 5k, 10k, ...

@@ -19,7 +19,6 @@ import (
 type row struct {
 	Model                string  `json:"model"`
 	Variant              string  `json:"variant"`
-	Rank                 int     `json:"rank"`
 	Protocol             string  `json:"protocol"`
 	Seed                 uint64  `json:"seed"`
 	Epochs               int     `json:"epochs"`
@@ -51,7 +50,7 @@ func (f flopCounts) of(j job) int64 {
 		return n
 	}
 	var n int64
-	if v, err := light.ParseVariant(j.row.Variant, j.row.Rank); err == nil {
+	if v, err := light.ParseVariant(j.row.Variant); err == nil {
 		if m, err := zoo.New(j.spec, v, zoo.Config{Batch: 1, Inference: true}); err == nil {
 			n = m.FLOPs()
 		}
@@ -72,11 +71,17 @@ func writeReport(jobs []job, runs, out string) error {
 		if err != nil {
 			continue
 		}
-		var r train.Result
+		var r struct {
+			train.Result
+			Rank int `json:"rank"` // results made before variants had one name: "light" and rank 3
+		}
 		if err := json.Unmarshal(data, &r); err != nil {
 			return fmt.Errorf("compare: %s: %v", dir, err)
 		}
-		rows = append(rows, row{Model: r.Model, Variant: r.Variant, Rank: r.Rank, Protocol: r.Protocol, Seed: r.Seed,
+		if r.Variant == "light" {
+			r.Variant += strconv.Itoa(r.Rank)
+		}
+		rows = append(rows, row{Model: r.Model, Variant: r.Variant, Protocol: r.Protocol, Seed: r.Seed,
 			Epochs: r.Epochs, Total: r.Total, Trainable: r.Trainable, TestAccuracy: r.TestAccuracy, TestLoss: r.TestLoss, L2Penalty: r.L2Penalty,
 			TestImages: r.TestImages, SecondsPerEpoch: r.SecondsPerEpoch, TrainImagesPerSecond: r.TrainImagesPerSecond,
 			FLOPs: flops.of(j), PaperTotal: j.row.Total, PaperAccuracy: j.row.Accuracy, PaperLoss: j.row.Loss,
@@ -126,11 +131,11 @@ func writeCSV(path string, rows []row) error {
 	}
 	defer f.Close()
 	w := csv.NewWriter(f)
-	w.Write([]string{"model", "variant", "rank", "protocol", "seed", "epochs", "total", "trainable", "test_accuracy",
+	w.Write([]string{"model", "variant", "protocol", "seed", "epochs", "total", "trainable", "test_accuracy",
 		"test_loss", "l2_penalty", "test_images", "seconds_per_epoch", "train_images_per_second", "flops_per_image",
 		"paper_total", "paper_accuracy", "paper_loss", "commit", "gomaxprocs"})
 	for _, r := range rows {
-		w.Write([]string{r.Model, r.Variant, strconv.Itoa(r.Rank), r.Protocol, strconv.FormatUint(r.Seed, 10),
+		w.Write([]string{r.Model, r.Variant, r.Protocol, strconv.FormatUint(r.Seed, 10),
 			strconv.Itoa(r.Epochs), strconv.Itoa(r.Total), strconv.Itoa(r.Trainable), ftoa(r.TestAccuracy),
 			ftoa(r.TestLoss), ftoa(r.L2Penalty), strconv.Itoa(r.TestImages), ftoa(r.SecondsPerEpoch), ftoa(r.TrainImagesPerSecond),
 			strconv.FormatInt(r.FLOPs, 10), strconv.Itoa(r.PaperTotal), ftoa(r.PaperAccuracy), ftoa(r.PaperLoss),
@@ -164,27 +169,27 @@ func markdown(rows []row) string {
 			fmt.Fprintf(&b, "CIFAR-10 test numbers here are on the first %d of the 10,000 official test images "+
 				"(95%% interval of an accuracy about ±%.0f points).\n\n", n, 100*1.96*math.Sqrt(0.25/float64(n)))
 		}
-		b.WriteString("| variant | rank | seeds | total params | test images | test accuracy | paper | difference | test loss + L2 | paper | s/epoch | train img/s | FLOPs/image |\n")
-		b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("| variant | seeds | total params | test images | test accuracy | paper | difference | test loss + L2 | paper | s/epoch | train img/s | FLOPs/image |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, g := range bySetting(groups[k]) {
 			acc, accSD := meanSD(g, func(r row) float64 { return r.TestAccuracy })
 			loss, lossSD := meanSD(g, func(r row) float64 { return r.TestLoss + r.L2Penalty })
 			secs, _ := meanSD(g, func(r row) float64 { return r.SecondsPerEpoch })
 			ips, _ := meanSD(g, func(r row) float64 { return r.TrainImagesPerSecond })
 			r := g[0]
-			fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %s | %.4f | %+.4f | %s | %.4f | %.1f | %.0f | %d |\n", r.Variant, r.Rank, len(g),
+			fmt.Fprintf(&b, "| %s | %d | %d | %d | %s | %.4f | %+.4f | %s | %.4f | %.1f | %.0f | %d |\n", r.Variant, len(g),
 				r.Total, r.TestImages, pm(acc, accSD, len(g)), r.PaperAccuracy, acc-r.PaperAccuracy, pm(loss, lossSD, len(g)), r.PaperLoss, secs, ips, r.FLOPs)
 		}
 	}
 	return b.String()
 }
 
-// bySetting groups rows of one table by variant and rank, in their first order.
+// bySetting groups rows of one table by variant, in their first order.
 func bySetting(rows []row) [][]row {
 	var out [][]row
 	index := map[string]int{}
 	for _, r := range rows {
-		k := r.Variant + strconv.Itoa(r.Rank)
+		k := r.Variant
 		i, ok := index[k]
 		if !ok {
 			i = len(out)

@@ -22,12 +22,12 @@ func TestReportFromFinishedRuns(t *testing.T) {
 	runs, out := t.TempDir(), t.TempDir()
 	// Two seeds of MNIST Conv2D and one of CIFAR-10 light k=2 have finished.
 	for _, j := range jobs {
-		if !(j.spec.Name == "mnist" && j.row.Variant == "conv2d") && !(j.spec.Name == "cifar10" && j.row.Rank == 2 && j.seed == 1) {
+		if !(j.spec.Name == "mnist" && j.row.Variant == "conv2d") && !(j.spec.Name == "cifar10" && j.row.Variant == "light2" && j.seed == 1) {
 			continue
 		}
 		dir := filepath.Join(runs, j.name())
 		os.MkdirAll(dir, 0o755)
-		res := train.Result{Model: j.spec.Name, Variant: j.row.Variant, Rank: j.row.Rank, Protocol: j.protocol, Seed: j.seed,
+		res := train.Result{Model: j.spec.Name, Variant: j.row.Variant, Protocol: j.protocol, Seed: j.seed,
 			Epochs: 2, Total: j.row.Total, TestAccuracy: 0.98 + float64(j.seed)/100, TestLoss: 0.05, TestImages: 1000,
 			History: []train.EpochLog{{Epoch: 1, ValAccuracy: 0.9}, {Epoch: 2, ValAccuracy: 0.95}}}
 		data, _ := json.Marshal(res)
@@ -41,14 +41,14 @@ func TestReportFromFinishedRuns(t *testing.T) {
 	if err != nil || len(records) != 4 {
 		t.Fatalf("%d CSV records, %v", len(records), err)
 	}
-	for _, col := range []string{"model", "variant", "rank", "protocol", "seed", "epochs", "total", "trainable", "test_accuracy",
+	for _, col := range []string{"model", "variant", "protocol", "seed", "epochs", "total", "trainable", "test_accuracy",
 		"test_loss", "test_images", "seconds_per_epoch", "paper_accuracy", "paper_loss"} {
 		if !strings.Contains(strings.Join(records[0], ","), col) {
 			t.Errorf("CSV lacks column %s", col)
 		}
 	}
 	md, _ := os.ReadFile(filepath.Join(out, "paper-tables.md"))
-	for _, want := range []string{"## mnist, paper protocol", "| conv2d | 0 | 2 | 18818 | 1000 | 0.9950 ± 0.0071 | 0.9887 | +0.0063 |", "first 1000 of the 10,000"} {
+	for _, want := range []string{"## mnist, paper protocol", "| conv2d | 2 | 18818 | 1000 | 0.9950 ± 0.0071 | 0.9887 | +0.0063 |", "first 1000 of the 10,000"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}

@@ -15,7 +15,7 @@ import (
 	"os"
 
 	"github.com/lightzoo/lightzoo/datasets"
-	"github.com/lightzoo/lightzoo/train"
+	"github.com/lightzoo/lightzoo/infer"
 )
 
 func main() {
@@ -36,23 +36,31 @@ func run(checkpoint, dataDir, split string, batch int, batchStats, asJSON bool) 
 	if checkpoint == "" {
 		return fmt.Errorf("-checkpoint is required (a checkpoint.safetensors written by examples/train)")
 	}
-	spec, _, err := train.CheckpointModel(checkpoint)
+	if split != "test" && split != "train" {
+		return fmt.Errorf("-split %q: use test or train", split)
+	}
+	if batch <= 0 {
+		return fmt.Errorf("-batch %d: use a batch of at least 1", batch)
+	}
+	opts := []infer.Option{infer.WithBatch(batch)}
+	if batchStats {
+		opts = append(opts, infer.WithBatchStats())
+	}
+	r, err := infer.Load(checkpoint, opts...)
 	if err != nil {
 		return err
 	}
+	defer r.Close()
+	spec := r.Model().Spec
 	d, err := datasets.Load(spec.Dataset, datasets.Options{Dir: dataDir})
 	if err != nil {
 		return err
 	}
 	set := d.Test
-	switch split {
-	case "test":
-	case "train":
+	if split == "train" {
 		set = d.Train
-	default:
-		return fmt.Errorf("-split %q: use test or train", split)
 	}
-	m, err := train.EvaluateCheckpoint(checkpoint, set, batch, batchStats)
+	m, err := r.Evaluate(set)
 	if err != nil {
 		return err
 	}
@@ -61,7 +69,7 @@ func run(checkpoint, dataDir, split string, batch int, batchStats, asJSON bool) 
 		fmt.Println(string(out))
 		return nil
 	}
-	fmt.Printf("%s, %s split, %d images, BatchNorm on %s statistics: accuracy %.4f, loss %.4f\n",
-		spec.Name, split, m.Images, map[bool]string{false: "running", true: "batch"}[batchStats], m.Accuracy, m.Loss)
+	fmt.Printf("%s %s, %s split, %d images, BatchNorm on %s statistics: accuracy %.4f, loss %.4f\n",
+		spec.Name, r.Model().Variant.Name(), split, m.Images, map[bool]string{false: "running", true: "batch"}[batchStats], m.Accuracy, m.Loss)
 	return nil
 }

@@ -18,7 +18,6 @@ import (
 type row struct {
 	Model     string `json:"model"`
 	Variant   string `json:"variant"`
-	Rank      int    `json:"rank"`
 	Trainable int    `json:"trainable"`
 	Total     int    `json:"total"`
 	Paper     int    `json:"paper_total,omitempty"`
@@ -61,8 +60,8 @@ func collect() ([]row, error) {
 			if err != nil {
 				return nil, err
 			}
-			paper, _ := spec.PaperRow(v.Kind(), v.Rank())
-			rows = append(rows, row{Model: name, Variant: v.Kind(), Rank: v.Rank(), Trainable: m.Trainable(),
+			paper, _ := spec.PaperRow(v.Name())
+			rows = append(rows, row{Model: name, Variant: v.Name(), Trainable: m.Trainable(),
 				Total: m.Total(), Paper: paper.Total, FLOPs: m.FLOPs()})
 		}
 	}
@@ -72,14 +71,14 @@ func collect() ([]row, error) {
 func allVariants() []light.Variant {
 	vs := []light.Variant{light.Regular{}, light.Separable{}}
 	for k := 1; k <= maxRank; k++ {
-		vs = append(vs, light.Light{ConvRank: k, DenseRank: 8})
+		vs = append(vs, light.Light{ConvRank: k, DenseRank: light.PaperDenseRank})
 	}
 	return vs
 }
 
 func printTable(rows []row) error {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "model\tvariant\trank\ttrainable\ttotal\tpaper\tmatch\tFLOPs/image\t")
+	fmt.Fprintln(tw, "model\tvariant\ttrainable\ttotal\tpaper\tmatch\tFLOPs/image\t")
 	for _, r := range rows {
 		paper, match := "-", ""
 		if r.Paper != 0 {
@@ -88,7 +87,7 @@ func printTable(rows []row) error {
 				match = "NO"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t%d\t\n", r.Model, r.Variant, r.Rank, r.Trainable, r.Total, paper, match, r.FLOPs)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%d\t\n", r.Model, r.Variant, r.Trainable, r.Total, paper, match, r.FLOPs)
 	}
 	return tw.Flush()
 }

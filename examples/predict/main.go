@@ -13,18 +13,12 @@ import (
 	"image"
 	_ "image/jpeg"
 	_ "image/png"
-	"math"
 	"os"
-	"sort"
-
-	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 
 	"golang.org/x/image/draw"
 
 	"github.com/lightzoo/lightzoo/datasets"
-	"github.com/lightzoo/lightzoo/train"
-	"github.com/lightzoo/lightzoo/zoo"
+	"github.com/lightzoo/lightzoo/infer"
 )
 
 func main() {
@@ -42,44 +36,38 @@ func run(checkpoint string, top int, invert bool, files []string) error {
 	if checkpoint == "" || len(files) == 0 {
 		return fmt.Errorf("usage: predict -checkpoint FILE IMAGE [IMAGE ...]")
 	}
-	m, err := train.LoadModel(checkpoint, 1)
+	if top <= 0 {
+		return fmt.Errorf("-top %d: ask for at least 1 class", top)
+	}
+	r, err := infer.Load(checkpoint)
 	if err != nil {
 		return err
 	}
-	classes, err := datasets.Classes(m.Spec.Dataset, false)
+	defer r.Close()
+	spec := r.Model().Spec
+	classes, err := datasets.Classes(spec.Dataset, false)
 	if err != nil {
 		return err
 	}
-	vm := G.NewTapeMachine(m.Graph)
-	defer vm.Close()
+	var images []float32
 	for _, f := range files {
-		probs, err := classify(m, vm, f, invert)
+		img, err := load(f)
 		if err != nil {
 			return err
 		}
+		images = append(images, pixels(img, spec.Input, invert)...)
+	}
+	preds, err := r.Predict(images, len(files), top)
+	if err != nil {
+		return err
+	}
+	for i, f := range files {
 		fmt.Println(f)
-		for _, c := range topK(probs, top) {
-			fmt.Printf("  %-14s %.4f\n", classes[c], probs[c])
+		for _, c := range preds[i].Top {
+			fmt.Printf("  %-14s %.4f\n", classes[c], preds[i].Probs[c])
 		}
 	}
 	return nil
-}
-
-// classify returns the softmax probabilities the model gives the image in file.
-func classify(m *zoo.Model, vm G.VM, file string, invert bool) ([]float64, error) {
-	img, err := load(file)
-	if err != nil {
-		return nil, err
-	}
-	x := pixels(img, m.Spec.Input, invert)
-	if err := G.Let(m.Input, tensor.New(tensor.WithShape(m.Input.Shape()...), tensor.WithBacking(x))); err != nil {
-		return nil, err
-	}
-	vm.Reset()
-	if err := vm.RunAll(); err != nil {
-		return nil, err
-	}
-	return softmax(m.Logits.Value().Data().([]float32)), nil
 }
 
 func load(file string) (image.Image, error) {
@@ -118,30 +106,4 @@ func pixels(img image.Image, shape [3]int, invert bool) []float32 {
 		}
 	}
 	return x
-}
-
-func softmax(logits []float32) []float64 {
-	mx := math.Inf(-1)
-	for _, v := range logits {
-		mx = math.Max(mx, float64(v))
-	}
-	p := make([]float64, len(logits))
-	var z float64
-	for i, v := range logits {
-		p[i] = math.Exp(float64(v) - mx)
-		z += p[i]
-	}
-	for i := range p {
-		p[i] /= z
-	}
-	return p
-}
-
-func topK(p []float64, k int) []int {
-	idx := make([]int, len(p))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return p[idx[a]] > p[idx[b]] })
-	return idx[:min(k, len(idx))]
 }

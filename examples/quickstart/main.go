@@ -55,9 +55,9 @@ func run(images, epochs, rank int, dataDir string) error {
 	defer stop()
 	fmt.Fprintf(os.Stderr, "MNIST from %s: training on %d images for %d epoch(s), testing on %d\n", d.Dir, images, epochs, d.Test.N)
 	var results []*train.Result
-	for _, v := range []light.Variant{light.Regular{}, light.Light{ConvRank: rank, DenseRank: 8}} {
+	for _, v := range []light.Variant{light.Regular{}, light.Light{ConvRank: rank, DenseRank: light.PaperDenseRank}} {
 		fmt.Fprintf(os.Stderr, "\n%v\n", v)
-		cfg := train.Config{Model: "mnist", Variant: v, Epochs: epochs, Out: filepath.Join(out, v.Kind()),
+		cfg := train.Config{Model: "mnist", Variant: v, Epochs: epochs, Out: filepath.Join(out, v.Name()),
 			Progress: os.Stderr, Log: os.Stderr}
 		r, err := fit(ctx, cfg, d)
 		if err != nil {
@@ -80,9 +80,9 @@ func fit(ctx context.Context, cfg train.Config, d *datasets.Dataset) (*train.Res
 func table(results []*train.Result) error {
 	fmt.Println()
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "variant\trank\ttrainable\ttotal\ttest accuracy\ttest loss\ts/epoch\ttrain img/s\tFLOPs/image\t")
+	fmt.Fprintln(tw, "variant\ttrainable\ttotal\ttest accuracy\ttest loss\ts/epoch\ttrain img/s\tFLOPs/image\t")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.4f\t%.4f\t%.1f\t%.0f\t%d\t\n", r.Variant, r.Rank, r.Trainable, r.Total,
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.4f\t%.4f\t%.1f\t%.0f\t%d\t\n", r.Variant, r.Trainable, r.Total,
 			r.TestAccuracy, r.TestLoss, r.SecondsPerEpoch, r.TrainImagesPerSecond, r.FLOPs)
 	}
 	return tw.Flush()

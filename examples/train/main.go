@@ -1,6 +1,6 @@
 // Command train fits one zoo model on its data set and reports the test result.
 //
-//	go run ./examples/train -model mnist -variant light -rank 3 -epochs 10 -out runs/mnist-light3
+//	go run ./examples/train -model mnist -variant light3 -epochs 10 -out runs/mnist-light3
 //
 // Ctrl-C saves a checkpoint; -resume continues from it.
 package main
@@ -35,11 +35,9 @@ func main() {
 func run() error {
 	var cfg train.Config
 	var variant, dataDir string
-	var rank int
 	var resume, asJSON bool
 	flag.StringVar(&cfg.Model, "model", "mnist", "model: "+strings.Join(zoo.List(), ", "))
-	flag.StringVar(&variant, "variant", "light", "conv2d, separable or light")
-	flag.IntVar(&rank, "rank", 0, "rank of the light variant, the paper's k (default 3)")
+	flag.StringVar(&variant, "variant", "light3", "conv2d, separable or light<k> (the paper's k), optionally with -lowrank, -linear, -dense<d>, -glorotbias")
 	flag.IntVar(&cfg.Epochs, "epochs", 0, "epochs (default: the paper's, 10 or 20)")
 	flag.StringVar(&cfg.Out, "out", "", "run directory for checkpoints and metrics (required)")
 	flag.StringVar(&dataDir, "data", "", "data directory (else $"+datasets.EnvVar+", the user cache, the system copies)")
@@ -49,19 +47,11 @@ func run() error {
 	flag.IntVar(&cfg.Batch, "batch", 64, "training batch size")
 	flag.BoolVar(&cfg.Augment, "augment", false, "random crops and flips")
 	flag.BoolVar(&resume, "resume", false, "continue from the checkpoint in -out")
-	glorotBiases := flag.Bool("glorot-biases", false, "light: start LightConv2D biases Glorot-random, as the reference code does by mistake")
 	flag.BoolVar(&asJSON, "json", false, "print the final summary as one JSON object")
 	flag.Parse()
-	if variant == "light" && rank == 0 {
-		rank = 3
-	}
-	v, err := light.ParseVariant(variant, rank)
+	v, err := light.ParseVariant(variant)
 	if err != nil {
-		return err
-	}
-	if l, ok := v.(light.Light); ok && *glorotBiases {
-		l.Options = []light.Option{light.WithGlorotBiases(true)}
-		v = l
+		return fmt.Errorf("-variant: %v", err)
 	}
 	cfg.Variant, cfg.Progress, cfg.Log = v, os.Stderr, os.Stderr
 	spec, err := zoo.Get(cfg.Model)
@@ -113,7 +103,7 @@ func report(r *train.Result, asJSON bool) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(summary)
 	}
-	fmt.Printf("%s %s rank %d, %s protocol, %d epochs%s\n", r.Model, r.Variant, r.Rank, r.Protocol, r.Epochs, map[bool]string{true: " (stopped early)"}[r.StoppedEarly])
+	fmt.Printf("%s %s, %s protocol, %d epochs%s\n", r.Model, r.Variant, r.Protocol, r.Epochs, map[bool]string{true: " (stopped early)"}[r.StoppedEarly])
 	fmt.Printf("  parameters: %d trainable, %d total\n", r.Trainable, r.Total)
 	fmt.Printf("  test accuracy %.4f, loss %.4f on %d images\n", r.TestAccuracy, r.TestLoss, r.TestImages)
 	fmt.Printf("  %.1f s per epoch, %.0f training images/s\n", r.SecondsPerEpoch, r.TrainImagesPerSecond)

@@ -1,9 +1,8 @@
-package light
+package ops
 
 import (
 	"fmt"
 
-	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
@@ -172,117 +171,6 @@ func convGradBias[T float](g convGeom, db, dy []T) {
 	forEach(tensor.Shape{g.n, g.cout, g.pixels()}, dy, func(o, lo, hi int) { db[o] += sumOf(dy[lo:hi]) })
 }
 
-// convOp is a convolution with SAME padding and an optional fused bias that writes NCHW
-// directly: it unfolds one image at a time and multiplies the kernel into the output, where
-// Gorgonia's Conv2d unfolds the whole batch and transposes the result (PERF-NOTES).
-type convOp struct {
-	opBase
-	g convGeom
-}
-
-func (op *convOp) Arity() int {
-	if op.g.bias {
-		return 3
-	}
-	return 2
-}
-
-func (op *convOp) Type() hm.Type {
-	if op.g.bias {
-		return fnType(4, 4, 1, 4)
-	}
-	return fnType(4, 4, 4)
-}
-
-func (op *convOp) String() string         { return "lightzoo.Conv(" + op.g.String() + ")" }
-func (op *convOp) Hashcode() uint32       { return hashOf(op) }
-func (op *convOp) WriteHash(h hashWriter) { writeHash(h, op) }
-func (op *convOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
-	return tensor.Shape{op.g.n, op.g.cout, op.g.oh, op.g.ow}, nil
-}
-
-func (op *convOp) Do(vals ...G.Value) (G.Value, error) {
-	in, err := denseArgs(op.String(), vals, op.Arity())
-	if err != nil {
-		return nil, err
-	}
-	shape, _ := op.InferShape()
-	g := op.g
-	return op.runOver(shape, in,
-		func(y []float32, a ...[]float32) { convForward(g, y, a[0], a[1], biasOf(a)) },
-		func(y []float64, a ...[]float64) { convForward(g, y, a[0], a[1], biasOf(a)) })
-}
-
-func biasOf[T float](a [][]T) []T {
-	if len(a) > 2 {
-		return a[2]
-	}
-	return nil
-}
-
-func (op *convOp) DiffWRT(n int) []bool {
-	d := make([]bool, n)
-	for i := range d {
-		d[i] = true
-	}
-	return d
-}
-
-func (op *convOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-	if len(inputs) != op.Arity() {
-		return nil, errors.Errorf("%v: got %d inputs, expected %d", op, len(inputs), op.Arity())
-	}
-	out := make(G.Nodes, len(inputs))
-	for i := range out {
-		var err error
-		if out[i], err = G.ApplyOp(&convGradOp{g: op.g, wrt: i}, inputs[0], inputs[1], grad); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// convGradOp is the gradient of convOp with respect to x (wrt 0), the kernel (1) or the
-// bias (2); its inputs are x, the kernel and the output gradient.
-type convGradOp struct {
-	opBase
-	g   convGeom
-	wrt int
-}
-
-func (op *convGradOp) Arity() int { return 3 }
-func (op *convGradOp) Type() hm.Type {
-	if op.wrt == 2 {
-		return fnType(4, 4, 4, 1)
-	}
-	return fnType(4, 4, 4, 4)
-}
-func (op *convGradOp) String() string         { return fmt.Sprintf("lightzoo.ConvGrad%d(%v)", op.wrt, op.g) }
-func (op *convGradOp) Hashcode() uint32       { return hashOf(op) }
-func (op *convGradOp) WriteHash(h hashWriter) { writeHash(h, op) }
-func (op *convGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
-	g := op.g
-	switch op.wrt {
-	case 0:
-		return tensor.Shape{g.n, g.c, g.h, g.w}, nil
-	case 1:
-		return tensor.Shape{g.cout, g.c, g.kh, g.kw}, nil
-	}
-	return tensor.Shape{g.cout}, nil
-}
-
-func (op *convGradOp) Do(vals ...G.Value) (G.Value, error) {
-	in, err := denseArgs(op.String(), vals, 3)
-	if err != nil {
-		return nil, err
-	}
-	shape, _ := op.InferShape()
-	g, wrt := op.g, op.wrt
-	return op.runOver(shape, in,
-		func(d []float32, a ...[]float32) { convGrad(g, wrt, d, a[0], a[1], a[2]) },
-		func(d []float64, a ...[]float64) { convGrad(g, wrt, d, a[0], a[1], a[2]) })
-}
-
 func convGrad[T float](g convGeom, wrt int, d, x, w, dy []T) {
 	switch wrt {
 	case 0:
@@ -294,16 +182,51 @@ func convGrad[T float](g convGeom, wrt int, d, x, w, dy []T) {
 	}
 }
 
-// convolve adds the convolution of x (NCHW) with w (OIHW), SAME padding, and, when b is not
-// nil, the bias b, as one lightzoo op.
-func convolve(x, w, b *G.Node, stride int) (*G.Node, error) {
+// Conv adds the convolution of x (NCHW) with w (OIHW), SAME padding, and, when b is not nil,
+// the bias b, as one op that writes NCHW directly: it unfolds one image at a time and
+// multiplies the kernel into the output, where Gorgonia's Conv2d unfolds the whole batch and
+// transposes the result (PERF-NOTES).
+func Conv(x, w, b *G.Node, stride int) (*G.Node, error) {
 	ws := w.Shape()
 	g := convGeom{geom: newGeom(x.Shape(), ws[2], ws[3], stride), cout: ws[0], bias: b != nil}
 	if ws[1] != g.c {
 		return nil, errors.Errorf("kernel %v does not fit %d input channels", ws, g.c)
 	}
+	inputs, dims := G.Nodes{x, w}, []int{4, 4}
 	if b != nil {
-		return G.ApplyOp(&convOp{g: g}, x, w, b)
+		inputs, dims = append(inputs, b), append(dims, 1)
 	}
-	return G.ApplyOp(&convOp{g: g}, x, w)
+	return apply(&Op{
+		Name: "lightzoo.Conv(" + g.String() + ")", In: dims, Shape: tensor.Shape{g.n, g.cout, g.oh, g.ow},
+		F32:  func(y []float32, a [][]float32) { convForward(g, y, a[0], a[1], biasOf(a)) },
+		F64:  func(y []float64, a [][]float64) { convForward(g, y, a[0], a[1], biasOf(a)) },
+		Grad: func(in G.Nodes, dy *G.Node) (G.Nodes, error) { return convGrads(g, in, dy) },
+	}, inputs...)
+}
+
+// convGrads adds the gradients of a convolution with respect to x, the kernel and the bias,
+// each an op over x, the kernel and dy.
+func convGrads(g convGeom, in G.Nodes, dy *G.Node) (G.Nodes, error) {
+	shapes := []tensor.Shape{{g.n, g.c, g.h, g.w}, {g.cout, g.c, g.kh, g.kw}, {g.cout}}
+	out := make(G.Nodes, len(in))
+	for i := range out {
+		wrt := i
+		var err error
+		out[i], err = apply(&Op{
+			Name: fmt.Sprintf("lightzoo.ConvGrad%d(%v)", wrt, g), In: []int{4, 4, 4}, Shape: shapes[wrt],
+			F32: func(d []float32, a [][]float32) { convGrad(g, wrt, d, a[0], a[1], a[2]) },
+			F64: func(d []float64, a [][]float64) { convGrad(g, wrt, d, a[0], a[1], a[2]) },
+		}, in[0], in[1], dy)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func biasOf[T float](a [][]T) []T {
+	if len(a) > 2 {
+		return a[2]
+	}
+	return nil
 }

@@ -1,4 +1,4 @@
-package light
+package ops
 
 // The stride-1 depthwise kernels work on whole planes. Padded by pad zeros on every side, a
 // plane is (h+2·pad) rows of wp = w+2·pad; output pixel (y, x) lives at index y·wp+x of a

@@ -1,4 +1,4 @@
-package train
+package infer
 
 import "math"
 
@@ -19,21 +19,49 @@ type Metrics struct {
 	F1        []float64 `json:"f1"`
 }
 
-// tally accumulates predictions.
-type tally struct {
+// Tally accumulates predictions into Metrics.
+type Tally struct {
 	lossSum, errorLossSum, maxLoss float64
 	confusion                      [][]int
 }
 
-func newTally(classes int) *tally {
+// NewTally returns an empty tally over classes classes.
+func NewTally(classes int) *Tally {
 	c := make([][]int, classes)
 	for i := range c {
 		c[i] = make([]int, classes)
 	}
-	return &tally{confusion: c}
+	return &Tally{confusion: c}
 }
 
-func (t *tally) add(label, predicted int, loss float64) {
+// AddLogits scores one image's logits against its label: the prediction is the argmax, the
+// loss the softmax cross-entropy.
+func (t *Tally) AddLogits(row []float32, label int) {
+	t.add(label, Argmax(row), CrossEntropy(row, label))
+}
+
+// Argmax is the index of the largest logit (the first of equals).
+func Argmax(row []float32) int {
+	best := 0
+	for j, v := range row {
+		if v > row[best] {
+			best = j
+		}
+	}
+	return best
+}
+
+// CrossEntropy is -log softmax(row)[label], computed in float64 from the largest logit.
+func CrossEntropy(row []float32, label int) float64 {
+	mx := row[Argmax(row)]
+	var z float64
+	for _, v := range row {
+		z += math.Exp(float64(v - mx))
+	}
+	return math.Log(z) - float64(row[label]-mx)
+}
+
+func (t *Tally) add(label, predicted int, loss float64) {
 	t.confusion[label][predicted]++
 	t.lossSum += loss
 	t.maxLoss = max(t.maxLoss, loss)
@@ -42,7 +70,8 @@ func (t *tally) add(label, predicted int, loss float64) {
 	}
 }
 
-func (t *tally) metrics() Metrics {
+// Metrics is what the tally has seen.
+func (t *Tally) Metrics() Metrics {
 	k := len(t.confusion)
 	m := Metrics{Confusion: t.confusion, Precision: make([]float64, k), Recall: make([]float64, k), F1: make([]float64, k)}
 	correct := 0

@@ -1,4 +1,4 @@
-package light
+package ops
 
 // im2col unfolds one image x (c, h, w) into cols (c·kh·kw, oh·ow), whose rows are ld apart.
 func im2col[T float](g convGeom, x, cols []T, ld int) {
@@ -112,18 +112,6 @@ func unshifted[T float](g convGeom, plane, row []T, ky, kx int) {
 	off := (ky-g.pad)*g.w + kx - g.pad
 	src := row[y0*g.ow+lo : (y1-1)*g.ow+hi]
 	addScaled(plane[y0*g.ow+lo+off:][:len(src)], src, 1)
-}
-
-// columns is the range [lo, hi) of output columns whose input column for tap kx is inside the
-// image, and the input column of lo.
-func (g geom) columns(kx int) (lo, hi, ix0 int) {
-	if g.stride == 1 { // no divisions: this runs for every tap of every image
-		lo, hi = max(0, g.pad-kx), min(g.ow, g.w+g.pad-kx)
-		return lo, hi, lo - g.pad + kx
-	}
-	lo = max(0, ceilDiv(g.pad-kx, g.stride))
-	hi = min(g.ow, (g.w-1+g.pad-kx)/g.stride+1)
-	return lo, hi, lo*g.stride - g.pad + kx
 }
 
 // unfold returns image x as the (c·kh·kw, oh·ow) matrix of the convolution: x itself for a

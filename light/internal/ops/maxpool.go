@@ -1,13 +1,10 @@
-package light
+package ops
 
 import (
 	"fmt"
 
-	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
-
-	"github.com/pkg/errors"
 
 	"github.com/lightzoo/lightzoo/light/internal/vec"
 )
@@ -60,7 +57,12 @@ func maxPoolPlanes[T float](p poolGeom, y, x []T, lo, hi int) {
 	}
 }
 
+// maxPoolBackward writes the gradient into dx. The float32 path of windows that tile the
+// input writes every element; the others add into a cleared dx.
 func maxPoolBackward[T float](p poolGeom, dx, x, dy []T) {
+	if _, f32 := any(dx).([]float32); !f32 || !p.tiles() {
+		clear(dx)
+	}
 	parallel(p.n*p.c, func(_, lo, hi int) { maxPoolGradPlanes(p, dx, x, dy, lo, hi) })
 }
 
@@ -98,72 +100,27 @@ func maxPool2GradPlane(p poolGeom, d, in, g []float32) {
 	}
 }
 
-// maxPoolOp is max pooling over windows of size×size every stride pixels, no padding.
-type maxPoolOp struct {
-	opBase
-	p poolGeom
-}
-
-func (op *maxPoolOp) Arity() int             { return 1 }
-func (op *maxPoolOp) Type() hm.Type          { return fnType(4, 4) }
-func (op *maxPoolOp) String() string         { return "lightzoo.MaxPool(" + op.p.String() + ")" }
-func (op *maxPoolOp) Hashcode() uint32       { return hashOf(op) }
-func (op *maxPoolOp) WriteHash(h hashWriter) { writeHash(h, op) }
-func (op *maxPoolOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
-	return tensor.Shape{op.p.n, op.p.c, op.p.oh, op.p.ow}, nil
-}
-
-func (op *maxPoolOp) Do(vals ...G.Value) (G.Value, error) {
-	in, err := denseArgs(op.String(), vals, 1)
-	if err != nil {
-		return nil, err
-	}
-	shape, _ := op.InferShape()
-	p := op.p
-	return op.runOver(shape, in,
-		func(y []float32, a ...[]float32) { maxPoolForward(p, y, a[0]) },
-		func(y []float64, a ...[]float64) { maxPoolForward(p, y, a[0]) })
-}
-
-func (op *maxPoolOp) DiffWRT(int) []bool { return []bool{true} }
-
-func (op *maxPoolOp) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-	if len(inputs) != 1 {
-		return nil, errors.Errorf("%v: got %d inputs, expected 1", op, len(inputs))
-	}
-	dx, err := G.ApplyOp(&maxPoolGradOp{p: op.p}, inputs[0], grad)
-	return G.Nodes{dx}, err
-}
-
-// maxPoolGradOp routes the output gradient to each window's maximum; inputs x and dy.
-type maxPoolGradOp struct {
-	opBase
-	p poolGeom
-}
-
-func (op *maxPoolGradOp) Arity() int             { return 2 }
-func (op *maxPoolGradOp) Type() hm.Type          { return fnType(4, 4, 4) }
-func (op *maxPoolGradOp) String() string         { return "lightzoo.MaxPoolGrad(" + op.p.String() + ")" }
-func (op *maxPoolGradOp) Hashcode() uint32       { return hashOf(op) }
-func (op *maxPoolGradOp) WriteHash(h hashWriter) { writeHash(h, op) }
-func (op *maxPoolGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
-	return tensor.Shape{op.p.n, op.p.c, op.p.h, op.p.w}, nil
-}
-
-func (op *maxPoolGradOp) Do(vals ...G.Value) (G.Value, error) {
-	in, err := denseArgs(op.String(), vals, 2)
-	if err != nil {
-		return nil, err
-	}
-	shape, _ := op.InferShape()
-	p := op.p
-	run := op.run
-	if p.tiles() && in[0].Dtype() == tensor.Float32 {
-		run = op.runOver // package vec writes every input's gradient, zeros included
-	}
-	return run(shape, in,
-		func(dx []float32, a ...[]float32) { maxPoolBackward(p, dx, a[0], a[1]) },
-		func(dx []float64, a ...[]float64) { maxPoolBackward(p, dx, a[0], a[1]) })
+// MaxPool adds size x size max pooling of x (NCHW) every stride pixels, no padding: output
+// sides are floor((side-size)/stride)+1. A window of NaNs gives NaN, where Gorgonia's own
+// max pooling panics in a goroutine that no caller can recover.
+func MaxPool(x *G.Node, size, stride int) (*G.Node, error) {
+	xs := x.Shape()
+	p := poolGeom{n: xs[0], c: xs[1], h: xs[2], w: xs[3], size: size, stride: stride}
+	p.oh, p.ow = (p.h-size)/stride+1, (p.w-size)/stride+1
+	in, out := tensor.Shape{p.n, p.c, p.h, p.w}, tensor.Shape{p.n, p.c, p.oh, p.ow}
+	return apply(&Op{
+		Name: "lightzoo.MaxPool(" + p.String() + ")", In: []int{4}, Shape: out,
+		F32: func(y []float32, a [][]float32) { maxPoolForward(p, y, a[0]) },
+		F64: func(y []float64, a [][]float64) { maxPoolForward(p, y, a[0]) },
+		Grad: func(inputs G.Nodes, dy *G.Node) (G.Nodes, error) {
+			dx, err := apply(&Op{
+				Name: "lightzoo.MaxPoolGrad(" + p.String() + ")", In: []int{4, 4}, Shape: in,
+				F32: func(dx []float32, a [][]float32) { maxPoolBackward(p, dx, a[0], a[1]) },
+				F64: func(dx []float64, a [][]float64) { maxPoolBackward(p, dx, a[0], a[1]) },
+			}, inputs[0], dy)
+			return G.Nodes{dx}, err
+		},
+	}, x)
 }
 
 // tiles says whether 2x2 windows with stride 2 cover the input exactly.

@@ -1,0 +1,260 @@
+package ops
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/lightzoo/lightzoo/light/internal/testkit"
+)
+
+func TestConvOpEqualsGorgoniaConv2d(t *testing.T) {
+	for _, tc := range []struct{ n, c, h, w, cout, k, stride int }{
+		{3, 2, 7, 6, 4, 3, 1}, {2, 3, 8, 8, 5, 3, 2}, {2, 4, 5, 5, 3, 1, 1}, {1, 2, 9, 7, 2, 5, 2},
+		{2, 2, 3, 2, 3, 5, 1}, {1, 3, 6, 9, 2, 5, 1},
+	} {
+		g := G.NewGraph()
+		xs := tensor.Shape{tc.n, tc.c, tc.h, tc.w}
+		x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(xs...), G.WithName("x"), G.WithValue(testkit.Float32s(xs, 1)))
+		ws := tensor.Shape{tc.cout, tc.c, tc.k, tc.k}
+		w := G.NewTensor(g, tensor.Float32, 4, G.WithShape(ws...), G.WithName("w"), G.WithValue(testkit.Float32s(ws, 2)))
+		b := G.NewTensor(g, tensor.Float32, 1, G.WithShape(tc.cout), G.WithName("b"), G.WithValue(testkit.Float32s(tensor.Shape{tc.cout}, 3)))
+		ours, err := Conv(x, w, b, tc.stride)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, err := G.Conv2d(x, w, tensor.Shape{tc.k, tc.k}, []int{tc.k / 2, tc.k / 2}, []int{tc.stride, tc.stride}, []int{1, 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b4, _ := G.Reshape(b, tensor.Shape{1, tc.cout, 1, 1})
+		if plain, err = G.BroadcastAdd(plain, b4, nil, []byte{0, 2, 3}); err != nil {
+			t.Fatal(err)
+		}
+		m := G.NewTapeMachine(g)
+		if err := m.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		a, p := ours.Value().Data().([]float32), plain.Value().Data().([]float32)
+		if !ours.Shape().Eq(plain.Shape()) {
+			t.Fatalf("%+v: shape %v, Gorgonia %v", tc, ours.Shape(), plain.Shape())
+		}
+		for i := range a {
+			if math.Abs(float64(a[i]-p[i])) > 1e-5 {
+				t.Fatalf("%+v: [%d] = %g, Gorgonia %g", tc, i, a[i], p[i])
+			}
+		}
+		m.Close()
+	}
+}
+
+func TestReLUGradientMask(t *testing.T) {
+	x := []float64{-2, math.Copysign(0, -1), 0, 1e-310, 3, math.Inf(1), math.Inf(-1)}
+	dy := []float64{1, 2, 3, 4, 5, 6, 7}
+	dx := make([]float64, len(x))
+	reluGrad64(dx, x, dy)
+	testkit.AssertClose(t, "dx64", dx, []float64{0, 0, 0, 4, 5, 6, 0}, 0)
+	y := make([]float64, len(x))
+	reluForward(y, []float64{-1, 2, math.NaN()})
+	if y[0] != 0 || y[1] != 2 || !math.IsNaN(y[2]) {
+		t.Errorf("forward %v", y[:3])
+	}
+}
+
+func TestConvKernelsFloat32MatchFloat64(t *testing.T) {
+	for _, tc := range []struct{ n, c, h, w, cout, k, stride int }{
+		{3, 5, 14, 13, 20, 3, 1}, {2, 16, 8, 8, 7, 3, 2}, {2, 3, 9, 9, 33, 1, 1}, {2, 8, 10, 9, 6, 3, 1},
+		{2, 3, 9, 11, 16, 3, 1}, {2, 2, 7, 6, 9, 5, 1}, // more than twice the input channels: col2im
+	} {
+		g := convGeom{geom: newGeom(tensor.Shape{tc.n, tc.c, tc.h, tc.w}, tc.k, tc.k, tc.stride), cout: tc.cout}
+		x := testkit.RandTensor(tensor.Shape{tc.n, tc.c, tc.h, tc.w}, 1).Data().([]float64)
+		w := testkit.RandTensor(tensor.Shape{tc.cout, g.patch()}, 2).Data().([]float64)
+		dy := testkit.RandTensor(tensor.Shape{tc.n, tc.cout, g.pixels()}, 3).Data().([]float64)
+		y64, dx64, dw64 := make([]float64, len(dy)), make([]float64, len(x)), make([]float64, len(w))
+		convForward(g, y64, x, w, nil)
+		convGradInput(g, dx64, w, dy)
+		convGradKernel(g, dw64, x, dy)
+		x32, w32, dy32 := testkit.Narrow(x), testkit.Narrow(w), testkit.Narrow(dy)
+		y32, dx32, dw32 := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
+		convForward(g, y32, x32, w32, nil)
+		convGradInput(g, dx32, w32, dy32)
+		convGradKernel(g, dw32, x32, dy32)
+		for name, pair := range map[string][2][]float64{"y": {y64, testkit.Widen(y32)}, "dx": {dx64, testkit.Widen(dx32)}, "dw": {dw64, testkit.Widen(dw32)}} {
+			for i := range pair[0] {
+				if math.Abs(pair[0][i]-pair[1][i]) > 1e-4*(1+math.Abs(pair[0][i])) {
+					t.Fatalf("%+v %s[%d]: float32 %g, float64 %g", tc, name, i, pair[1][i], pair[0][i])
+				}
+			}
+		}
+	}
+}
+
+func TestMaxPool2MatchesGeneral(t *testing.T) {
+	testMaxPool2[float64](t)
+	testMaxPool2[float32](t)
+}
+
+func testMaxPool2[T float](t *testing.T) {
+	p := poolGeom{n: 1, c: 2, h: 7, w: 22, size: 2, stride: 2, oh: 3, ow: 11}
+	r := rand.New(rand.NewPCG(1, 2))
+	pick := []T{T(math.NaN()), 1, 2, 2, -1, T(math.Inf(1))}
+	x, dy := make([]T, p.c*p.h*p.w), make([]T, p.c*p.oh*p.ow)
+	for i := range dy {
+		dy[i] = T(i + 1)
+	}
+	for trial := 0; trial < 500; trial++ {
+		for i := range x {
+			x[i] = pick[r.IntN(len(pick)-1)+btoi(trial%4 == 0)]
+		}
+		y, dx := make([]T, len(dy)), make([]T, len(x))
+		maxPoolPlanes(p, y, x, 0, p.c)
+		maxPoolGradPlanes(p, dx, x, dy, 0, p.c)
+		want := make([]T, len(x))
+		for plane := 0; plane < p.c; plane++ {
+			for oy := 0; oy < p.oh; oy++ {
+				for ox := 0; ox < p.ow; ox++ {
+					o, in := plane*p.oh*p.ow+oy*p.ow+ox, x[plane*p.h*p.w:]
+					i := argmax(p, in, oy, ox)
+					if m := in[i]; y[o] != m && !(y[o] != y[o] && m != m) {
+						t.Fatalf("window %d of %v: max %g, want %g", o, x, y[o], m)
+					}
+					want[plane*p.h*p.w+i] += dy[o]
+				}
+			}
+		}
+		for i := range dx {
+			if dx[i] != want[i] {
+				t.Fatalf("input %d of %v: gradient %g, want %g", i, x, dx[i], want[i])
+			}
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestDepthwiseWideMatchesRows(t *testing.T) {
+	for _, k := range []int{1, 3, 5} {
+		for _, hw := range [][2]int{{11, 13}, {4, 2}} {
+			xs := tensor.Shape{2, 3, hw[0], hw[1]}
+			g := newGeom(xs, k, k, 1)
+			x := testkit.RandTensor(xs, 1).Data().([]float64)
+			w := testkit.RandTensor(tensor.Shape{3, k * k}, 2).Data().([]float64)
+			dy := testkit.RandTensor(xs, 3).Data().([]float64)
+			y, dx, dw := make([]float64, len(x)), make([]float64, len(x)), make([]float64, len(w))
+			depthwiseForwardRows(g, y, x, w)
+			depthwiseGradInputRows(g, dx, w, dy)
+			depthwiseGradFilterRows(g, dw, x, dy)
+			y64, dx64, dw64 := make([]float64, len(x)), make([]float64, len(x)), make([]float64, len(w))
+			wideForward(g, y64, x, w, false)
+			wideForward(g, dx64, dy, w, true)
+			wideGradFilter(g, dw64, x, dy)
+			y32, dx32, dw32 := make([]float32, len(x)), make([]float32, len(x)), make([]float32, len(w))
+			wideForward(g, y32, testkit.Narrow(x), testkit.Narrow(w), false)
+			wideForward(g, dx32, testkit.Narrow(dy), testkit.Narrow(w), true)
+			wideGradFilter(g, dw32, testkit.Narrow(x), testkit.Narrow(dy))
+			name := fmt.Sprintf("k%d %v", k, xs)
+			testkit.AssertClose(t, name+" y", y64, y, 1e-12)
+			testkit.AssertClose(t, name+" dx", dx64, dx, 1e-12)
+			testkit.AssertClose(t, name+" dw", dw64, dw, 1e-12)
+			testkit.AssertClose(t, name+" y32", testkit.Widen(y32), y, 1e-5)
+			testkit.AssertClose(t, name+" dx32", testkit.Widen(dx32), dx, 1e-5)
+			testkit.AssertClose(t, name+" dw32", testkit.Widen(dw32), dw, 1e-4)
+		}
+	}
+}
+
+func TestDepthwiseKernelsFloat32MatchFloat64(t *testing.T) {
+	for _, stride := range []int{1, 2} {
+		g := newGeom(tensor.Shape{2, 3, 11, 13}, 3, 3, stride)
+		x := testkit.RandTensor(tensor.Shape{2, 3, 11, 13}, 1).Data().([]float64)
+		w := testkit.RandTensor(tensor.Shape{3, 9}, 2).Data().([]float64)
+		dy := testkit.RandTensor(tensor.Shape{2, 3, g.oh, g.ow}, 3).Data().([]float64)
+		y64, dx64, dw64 := make([]float64, len(dy)), make([]float64, len(x)), make([]float64, len(w))
+		depthwiseForward(g, y64, x, w)
+		depthwiseGradInput(g, dx64, w, dy)
+		depthwiseGradFilter(g, dw64, x, dy)
+		y32, dx32, dw32 := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
+		depthwiseForward(g, y32, testkit.Narrow(x), testkit.Narrow(w))
+		depthwiseGradInput(g, dx32, testkit.Narrow(w), testkit.Narrow(dy))
+		depthwiseGradFilter(g, dw32, testkit.Narrow(x), testkit.Narrow(dy))
+		testkit.AssertClose(t, "y", testkit.Widen(y32), y64, 1e-5)
+		testkit.AssertClose(t, "dx", testkit.Widen(dx32), dx64, 1e-5)
+		testkit.AssertClose(t, "dw", testkit.Widen(dw32), dw64, 1e-4)
+	}
+}
+
+func TestKernelGradGroupsMatchOneByOne(t *testing.T) {
+	for _, tc := range []struct{ n, c, h, w, cout, k, group int }{
+		{7, 3, 7, 6, 5, 3, 3}, {5, 2, 4, 4, 33, 3, 2}, {6, 4, 5, 5, 8, 1, 4},
+	} {
+		xs := tensor.Shape{tc.n, tc.c, tc.h, tc.w}
+		g := convGeom{geom: newGeom(xs, tc.k, tc.k, 1), cout: tc.cout}
+		x := testkit.RandTensor(xs, 1).Data().([]float64)
+		dy := testkit.RandTensor(tensor.Shape{tc.n, tc.cout, g.pixels()}, 3).Data().([]float64)
+		want, got := make([]float64, tc.cout*g.patch()), make([]float64, tc.cout*g.patch())
+		addKernelGrads(g, want, x, dy, 0, tc.n)
+		addKernelGradGroups(g, got, x, dy, 0, tc.n, tc.group)
+		testkit.AssertClose(t, fmt.Sprintf("%+v", tc), got, want, 1e-12)
+		got32 := make([]float32, len(want))
+		addKernelGradGroups(g, got32, testkit.Narrow(x), testkit.Narrow(dy), 0, tc.n, tc.group)
+		testkit.AssertClose(t, fmt.Sprintf("%+v float32", tc), testkit.Widen(got32), want, 1e-4)
+	}
+}
+
+func BenchmarkConvKernels(b *testing.B) {
+	for _, tc := range []struct {
+		name               string
+		c, h, cout, k, str int
+	}{{"16to16_28x28", 16, 28, 16, 3, 1}, {"8to16_14x14", 8, 14, 16, 3, 1}, {"32to32_7x7", 32, 7, 32, 3, 1},
+		{"64to128_16x16", 64, 16, 128, 3, 1}, {"3to16_28x28", 3, 28, 16, 3, 1}, {"5to64_8x8", 5, 8, 64, 3, 1},
+		{"3to16_28x28_1x1", 3, 28, 16, 1, 1}} {
+		g := convGeom{geom: newGeom(tensor.Shape{64, tc.c, tc.h, tc.h}, tc.k, tc.k, tc.str), cout: tc.cout}
+		x := testkit.Narrow(testkit.RandTensor(tensor.Shape{64, tc.c, tc.h, tc.h}, 1).Data().([]float64))
+		w := testkit.Narrow(testkit.RandTensor(tensor.Shape{tc.cout, g.patch()}, 2).Data().([]float64))
+		dy := testkit.Narrow(testkit.RandTensor(tensor.Shape{64, tc.cout, g.pixels()}, 3).Data().([]float64))
+		y, dx, dw := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
+		for _, k := range []struct {
+			name string
+			f    func()
+		}{
+			{"forward", func() { convForward(g, y, x, w, nil) }},
+			{"dx", func() { convGradInput(g, dx, w, dy) }},
+			{"dw", func() { convGradKernel(g, dw, x, dy) }},
+		} {
+			b.Run(tc.name+"/"+k.name, func(b *testing.B) {
+				for b.Loop() {
+					k.f()
+				}
+				b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "images/s")
+			})
+		}
+	}
+}
+
+func BenchmarkMaxPoolKernels(b *testing.B) {
+	p := poolGeom{n: 64, c: 16, h: 28, w: 28, size: 2, stride: 2, oh: 14, ow: 14}
+	x := testkit.Narrow(testkit.RandTensor(tensor.Shape{64, 16, 28, 28}, 1).Data().([]float64))
+	dy := testkit.Narrow(testkit.RandTensor(tensor.Shape{64, 16, 14, 14}, 2).Data().([]float64))
+	y, dx := make([]float32, len(dy)), make([]float32, len(x))
+	b.Run("forward", func(b *testing.B) {
+		for b.Loop() {
+			maxPoolForward(p, y, x)
+		}
+		b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "images/s")
+	})
+	b.Run("backward", func(b *testing.B) {
+		for b.Loop() {
+			maxPoolBackward(p, dx, x, dy)
+		}
+		b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "images/s")
+	})
+}

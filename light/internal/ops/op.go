@@ -1,0 +1,147 @@
+// Package ops holds lightzoo's Gorgonia ops and the kernels behind them: convolution,
+// depthwise convolution, BatchNorm, ReLU and max pooling, float32 through lightzoo's sgemm and
+// 8-lane loops (packages sgemm and vec), float64 in plain Go for gradient checks.
+//
+// Every op is one value of type Op, described by a name, its inputs' dimensions, its output
+// shape, a kernel per dtype and a gradient; Op implements Gorgonia's Op and SDOp interfaces.
+package ops
+
+import (
+	"hash"
+	"hash/fnv"
+	"math"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/pkg/errors"
+)
+
+// float is the element type of the kernels.
+type float interface{ ~float32 | ~float64 }
+
+// Op is a Gorgonia op built from its description. It calls no external code, hashes by its
+// Name (which names every setting that changes the result) and reuses one output tensor from
+// run to run instead of allocating one each time (the allocations were most of a training
+// step's garbage): a run's outputs stay valid until the next run of the graph. Kernels write
+// every element of the output, which holds the previous run's values when they start.
+type Op struct {
+	Name  string
+	In    []int        // the dimensions of each input
+	Shape tensor.Shape // the output's shape
+	F32   func(y []float32, in [][]float32)
+	F64   func(y []float64, in [][]float64)
+	// Grad returns the gradients with respect to every input; nil for ops that are not
+	// differentiated (the gradient ops themselves).
+	Grad func(inputs G.Nodes, dy *G.Node) (G.Nodes, error)
+	out  *tensor.Dense
+}
+
+func (op *Op) Arity() int                                     { return len(op.In) }
+func (op *Op) String() string                                 { return op.Name }
+func (op *Op) ReturnsPtr() bool                               { return false }
+func (op *Op) CallsExtern() bool                              { return false }
+func (op *Op) OverwritesInput() int                           { return -1 }
+func (op *Op) WriteHash(h hash.Hash)                          { h.Write([]byte(op.Name)) }
+func (op *Op) Hashcode() uint32                               { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
+func (op *Op) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.Shape.Clone(), nil }
+
+// Type is a -> b -> ... over tensors of the inputs' and the output's dimensions.
+func (op *Op) Type() hm.Type {
+	ts := make([]hm.Type, 0, len(op.In)+1)
+	for _, d := range append(append([]int(nil), op.In...), op.Shape.Dims()) {
+		ts = append(ts, &G.TensorType{Dims: d, Of: hm.TypeVariable('a')})
+	}
+	return hm.NewFnType(ts...)
+}
+
+func (op *Op) DiffWRT(n int) []bool {
+	d := make([]bool, n)
+	for i := range d {
+		d[i] = op.Grad != nil
+	}
+	return d
+}
+
+func (op *Op) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	if op.Grad == nil {
+		return nil, errors.Errorf("%s has no gradient", op.Name)
+	}
+	if len(inputs) != op.Arity() {
+		return nil, errors.Errorf("%s: got %d inputs, expected %d", op.Name, len(inputs), op.Arity())
+	}
+	return op.Grad(inputs, grad)
+}
+
+// Do runs the kernel of the inputs' dtype into the reused output tensor.
+func (op *Op) Do(vals ...G.Value) (G.Value, error) {
+	in, err := denseArgs(op.Name, vals, op.Arity())
+	if err != nil {
+		return nil, err
+	}
+	dt := in[0].Dtype()
+	if op.out == nil || op.out.Dtype() != dt || !op.out.Shape().Eq(op.Shape) {
+		op.out = tensor.New(tensor.Of(dt), tensor.WithShape(op.Shape...))
+	}
+	switch dt {
+	case tensor.Float32:
+		op.F32(op.out.Data().([]float32), slices[float32](in))
+	case tensor.Float64:
+		op.F64(op.out.Data().([]float64), slices[float64](in))
+	default:
+		return nil, errors.Errorf("%s: dtype %v is not supported; use float32 or float64", op.Name, dt)
+	}
+	return op.out, nil
+}
+
+// Poison fills the reused output with NaN, so a test can show that the next run writes it
+// all.
+func (op *Op) Poison() {
+	if op.out == nil {
+		return
+	}
+	switch d := op.out.Data().(type) {
+	case []float32:
+		for i := range d {
+			d[i] = float32(math.NaN())
+		}
+	case []float64:
+		for i := range d {
+			d[i] = math.NaN()
+		}
+	}
+}
+
+// apply adds op with the inputs to their graph.
+func apply(op *Op, inputs ...*G.Node) (*G.Node, error) { return G.ApplyOp(op, inputs...) }
+
+// denseArgs returns the inputs as contiguous dense tensors of one dtype.
+func denseArgs(op string, vals []G.Value, n int) ([]*tensor.Dense, error) {
+	if len(vals) != n {
+		return nil, errors.Errorf("%s: got %d inputs, expected %d", op, len(vals), n)
+	}
+	out := make([]*tensor.Dense, n)
+	for i, v := range vals {
+		d, ok := v.(*tensor.Dense)
+		if !ok {
+			return nil, errors.Errorf("%s: input %d is %T, expected a dense tensor", op, i, v)
+		}
+		if d.RequiresIterator() {
+			d = d.Materialize().(*tensor.Dense)
+		}
+		if i > 0 && d.Dtype() != out[0].Dtype() {
+			return nil, errors.Errorf("%s: input %d has dtype %v, expected %v", op, i, d.Dtype(), out[0].Dtype())
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+func slices[T float](in []*tensor.Dense) [][]T {
+	out := make([][]T, len(in))
+	for i, d := range in {
+		out[i] = d.Data().([]T)
+	}
+	return out
+}
