@@ -18,4 +18,3 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("loss %g, from errors %g, max %g; want 3.5, 1.333, 6", m.Loss, m.ErrorLoss, m.MaxLoss)
 	}
 }
-

@@ -68,4 +68,3 @@ func BatchNorm(s *Scope, x *G.Node, opts ...BatchNormOption) (b *BatchNormNodes,
 	s.record(info)
 	return b, nil
 }
-

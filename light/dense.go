@@ -37,4 +37,3 @@ func Dense(s *Scope, x *G.Node, units int, opts ...DenseOption) (d *DenseNodes, 
 	s.record(LayerInfo{Kind: "Dense", OutShape: perImage(d.Out.Shape()), Params: params, FLOPs: int64(2*in*units + units)})
 	return d, nil
 }
-

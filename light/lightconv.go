@@ -154,4 +154,3 @@ func (c *LightConvNodes) applyFactors(x *G.Node, filters, stride int) (*G.Node, 
 	}
 	return ops.Conv(h, w2, c.B2, 1)
 }
-

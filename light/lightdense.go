@@ -84,4 +84,3 @@ func useProduct(o Order, productCost, factorsCost int64) bool {
 	}
 	return productCost < factorsCost
 }
-

@@ -46,4 +46,3 @@ func GlobalAvgPool(s *Scope, x *G.Node) (out *G.Node, err error) {
 	s.record(LayerInfo{Kind: "GlobalAvgPool", OutShape: perImage(out.Shape()), FLOPs: int64(x.Shape()[1:].TotalSize())})
 	return out, nil
 }
-

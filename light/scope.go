@@ -198,6 +198,7 @@ func (s *Scope) rng(full string) *rand.Rand {
 	h.Write([]byte(full))
 	return rand.New(rand.NewPCG(s.root.seed, h.Sum64()))
 }
+
 // factors creates w1 (rows, k) and w2 (k, cols).
 func (s *Scope) factors(rows, k, cols int, f1, f2 filler, decay float64) (w1, w2 *G.Node, err error) {
 	p1, err := s.newParam("w1", []int{rows, k}, f1, decay)
@@ -228,7 +229,6 @@ func (s *Scope) bias(h *G.Node, n int) (b, out *G.Node, err error) {
 	out, err = G.BroadcastAdd(h, b, nil, []byte{0})
 	return b, out, err
 }
-
 
 // runningStats returns fresh statistics (mean 0, variance 1) or those of the shared scope.
 func (s *Scope) runningStats(c int) (mean, vari []float64, err error) {

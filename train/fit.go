@@ -17,24 +17,24 @@ import (
 
 // Result is the summary of a finished run.
 type Result struct {
-	Model                string     `json:"model"`
-	Variant              string     `json:"variant"` // the variant's Name: conv2d, light3, ...
-	Protocol             string     `json:"protocol"`
-	Seed                 uint64     `json:"seed"`
-	Epochs               int        `json:"epochs"`
-	StoppedEarly         bool       `json:"stopped_early"`
-	Trainable            int        `json:"trainable"`
-	Total                int        `json:"total"`
-	FLOPs                int64      `json:"flops_per_image"`
-	TestAccuracy         float64    `json:"test_accuracy"`
-	TestLoss             float64    `json:"test_loss"`  // cross-entropy
-	L2Penalty            float64    `json:"l2_penalty"` // of the evaluated weights; Keras' loss is TestLoss + L2Penalty
-	TestImages           int        `json:"test_images"`
-	SecondsPerEpoch      float64    `json:"seconds_per_epoch"`
-	TrainImagesPerSecond float64    `json:"train_images_per_second"`
+	Model                string        `json:"model"`
+	Variant              string        `json:"variant"` // the variant's Name: conv2d, light3, ...
+	Protocol             string        `json:"protocol"`
+	Seed                 uint64        `json:"seed"`
+	Epochs               int           `json:"epochs"`
+	StoppedEarly         bool          `json:"stopped_early"`
+	Trainable            int           `json:"trainable"`
+	Total                int           `json:"total"`
+	FLOPs                int64         `json:"flops_per_image"`
+	TestAccuracy         float64       `json:"test_accuracy"`
+	TestLoss             float64       `json:"test_loss"`  // cross-entropy
+	L2Penalty            float64       `json:"l2_penalty"` // of the evaluated weights; Keras' loss is TestLoss + L2Penalty
+	TestImages           int           `json:"test_images"`
+	SecondsPerEpoch      float64       `json:"seconds_per_epoch"`
+	TrainImagesPerSecond float64       `json:"train_images_per_second"`
 	Test                 infer.Metrics `json:"test"`
-	History              []EpochLog `json:"history"`
-	Build                Build      `json:"build"`
+	History              []EpochLog    `json:"history"`
+	Build                Build         `json:"build"`
 }
 
 // splits returns the training, validation and test sets of the protocol.

@@ -198,4 +198,3 @@ func (f *File) finite(name string, t *tensor.Dense) error {
 	}
 	return nil
 }
-

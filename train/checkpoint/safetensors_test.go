@@ -22,4 +22,3 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 		t.Errorf("round trip: %v %v %v", meta, got["a"], got["b/c"])
 	}
 }
-

@@ -20,7 +20,7 @@ func NewAdam(lr float64) *Adam {
 	return &Adam{Rate: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-7, M: map[string]*tensor.Dense{}, V: map[string]*tensor.Dense{}}
 }
 
-func (a *Adam) LR() float64       { return a.Rate }
+func (a *Adam) LR() float64      { return a.Rate }
 func (a *Adam) SetLR(lr float64) { a.Rate = lr }
 
 // Update applies one step to each parameter.

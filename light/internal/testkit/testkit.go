@@ -21,7 +21,9 @@ func RandTensor(shape tensor.Shape, seed uint64) *tensor.Dense {
 }
 
 // Rand is RandTensor's values.
-func Rand(shape tensor.Shape, seed uint64) []float64 { return RandTensor(shape, seed).Data().([]float64) }
+func Rand(shape tensor.Shape, seed uint64) []float64 {
+	return RandTensor(shape, seed).Data().([]float64)
+}
 
 // Float32s is RandTensor in float32.
 func Float32s(shape tensor.Shape, seed uint64) *tensor.Dense {
