@@ -150,6 +150,9 @@ func DecodeIDXSet(images, labels io.Reader, classes int) (*Set, error) {
 	if shape[0] != lshape[0] {
 		return nil, formatErr("%d images but %d labels", shape[0], lshape[0])
 	}
+	if shape[0] == 0 || shape[1] == 0 || shape[2] == 0 {
+		return nil, formatErr("%d images of %dx%d pixels: a split needs at least one image of at least one pixel", shape[0], shape[1], shape[2])
+	}
 	if err := checkLabels(lab, classes, "label"); err != nil {
 		return nil, err
 	}

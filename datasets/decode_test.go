@@ -66,6 +66,8 @@ func TestBadInputs(t *testing.T) {
 		{"trailing bytes", func() error { return idx(append(append([]byte(nil), img...), 1, 2), lab) }, "past the"},
 		{"count mismatch", func() error { return idx(img, lab3) }, "4 images but 3 labels"},
 		{"label out of range", func() error { return idx(img, badLabel) }, "label 10 of record 3 is out of range"},
+		{"no images", func() error { return idx(idxBytes([]int{0, 28, 28}, nil), idxBytes([]int{0}, nil)) }, "at least one image"},
+		{"zero rows", func() error { return idx(idxBytes([]int{4, 0, 28}, nil), lab) }, "at least one pixel"},
 		{"corrupt gzip", func() error { return idx(corrupt, lab) }, "gzip"},
 		{"truncated gzip", func() error { g := gz(img); return idx(g[:len(g)/2], lab) }, "gzip"},
 		{"cifar partial record", func() error { _, err := DecodeCIFAR10(bytes.NewReader(cifarFile(2, 1, 10)[:5000])); return err }, "whole number"},

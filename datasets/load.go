@@ -41,6 +41,29 @@ func (d *Dataset) Verified() bool {
 	return len(d.Files) > 0
 }
 
+// Warnings has one line for each file whose content does not match its official digest, to
+// be shown before any work: numbers made on such a copy are not the official data set's.
+func (d *Dataset) Warnings() []string {
+	var out []string
+	for _, f := range d.Files {
+		if !f.Verified {
+			out = append(out, fmt.Sprintf("datasets: warning: %s is not the official %s file (%s); results on it are marked data_verified: false", f.Path, d.Name, f.Note))
+		}
+	}
+	return out
+}
+
+// Unverified lists the files that do not match their official digests.
+func (d *Dataset) Unverified() []string {
+	var out []string
+	for _, f := range d.Files {
+		if !f.Verified {
+			out = append(out, f.Path)
+		}
+	}
+	return out
+}
+
 // readDir reads data set in from dir. It fails if any file is missing or broken.
 func readDir(in info, dir string, coarse bool) (*Dataset, error) {
 	d := &Dataset{Name: in.name, Dir: dir, Classes: in.classes}

@@ -53,7 +53,8 @@ func TestLoadFromEnvironment(t *testing.T) {
 func TestNotFoundListsPlaces(t *testing.T) {
 	isolate(t)
 	dir := t.TempDir()
-	_, err := Load("mnist", Options{Dir: dir, NoDownload: true})
+	t.Setenv(EnvVar, dir)
+	_, err := Load("mnist", Options{NoDownload: true})
 	var nf *NotFoundError
 	if !errors.As(err, &nf) {
 		t.Fatalf("got %v, want a NotFoundError", err)
@@ -62,6 +63,19 @@ func TestNotFoundListsPlaces(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
+	}
+}
+
+// A data directory named explicitly is the only place looked in: a copy elsewhere (here in
+// $LIGHTZOO_DATA) is never used in its stead.
+func TestNamedDirectoryIsTheOnlyPlace(t *testing.T) {
+	isolate(t)
+	t.Setenv(EnvVar, fixtureDir)
+	dir := t.TempDir()
+	_, err := Load("cifar10", Options{Dir: dir})
+	var nf *NotFoundError
+	if !errors.As(err, &nf) || !strings.Contains(err.Error(), filepath.Join(dir, "cifar-10-batches-bin")) || strings.Contains(err.Error(), EnvVar+":") {
+		t.Fatalf("got %v, want a NotFoundError naming only %s", err, dir)
 	}
 }
 

