@@ -14,11 +14,12 @@ import (
 )
 
 // Config says how to build a model's graph. The zero value builds a float32 graph for batch 1
-// with seed 42 (the reference code's).
+// with seed 0.
 type Config struct {
 	Batch int
 	Dtype tensor.Dtype
-	Seed  uint64
+	// Seed fixes the initial weights; 0 is a seed like any other (the paper's is 42).
+	Seed uint64
 	// Share, when set, makes the new graph use Share's weights and BatchNorm statistics (the
 	// same network built earlier, for example for another batch size).
 	Share *Model
@@ -32,9 +33,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Dtype == (tensor.Dtype{}) {
 		c.Dtype = tensor.Float32
-	}
-	if c.Seed == 0 {
-		c.Seed = 42
 	}
 	return c
 }

@@ -186,3 +186,21 @@ func TestBuildErrors(t *testing.T) {
 		t.Errorf("negative batch: %v", err)
 	}
 }
+
+// A batch whose working set exceeds the machine's memory is refused with the figure; the
+// paper's batch passes.
+func TestCheckMemory(t *testing.T) {
+	m, err := Build("cifar10", light.Regular{}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.CheckMemory(64, true); err != nil {
+		t.Fatalf("batch 64: %v", err)
+	}
+	if _, ok := availableMemory(); !ok {
+		t.Skip("no /proc/meminfo here")
+	}
+	if err := m.CheckMemory(1<<30, true); err == nil || !strings.Contains(err.Error(), "MiB") || !strings.Contains(err.Error(), "use a batch of at most") {
+		t.Fatalf("batch 2^30: %v", err)
+	}
+}
