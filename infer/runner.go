@@ -173,6 +173,9 @@ func (r *Runner) net(n int) (*net, error) {
 		return nt, nil
 	}
 	m, err := zoo.New(r.base.Spec, r.base.Variant, zoo.Config{Batch: n, Share: r.base, Inference: !r.batchStats})
+	if err == nil {
+		err = m.CheckMemory(n, false)
+	}
 	if err != nil {
 		return nil, errors.Wrap(err, "infer")
 	}

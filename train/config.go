@@ -2,6 +2,7 @@ package train
 
 import (
 	"io"
+	"math"
 
 	"github.com/lightzoo/lightzoo/light"
 	"github.com/lightzoo/lightzoo/zoo"
@@ -52,10 +53,12 @@ type Config struct {
 	// EvalBatch is the inference batch size (default 128).
 	EvalBatch int
 	LR        float64 // default: the paper's (1e-3 MNIST-like, 1e-4 CIFAR)
-	Seed      uint64  // default 42
-	// L2 replaces the weight decay the layers declare (1e-4 on LightConv2D factors, as in
-	// the reference code) when set; use a negative value to keep the layers' own.
-	L2 float64
+	// Seed fixes the initial weights, the shuffling and the augmentation; 0 is a seed like
+	// any other (the paper's is 42).
+	Seed uint64
+	// L2, when not nil, replaces the weight decay the layers declare (1e-4 on LightConv2D
+	// factors, as in the reference code); nil keeps the layers' own, and 0 turns it off.
+	L2 *float64
 	// PlateauPatience, PlateauFactor: ReduceLROnPlateau on validation loss (default: the
 	// paper's patience, factor 0.1). StopPatience: early stopping (default 10).
 	PlateauPatience int
@@ -104,14 +107,8 @@ func (c Config) withDefaults() (Config, zoo.Spec, error) {
 	if c.LR == 0 {
 		c.LR = recipe.LR
 	}
-	if c.Seed == 0 {
-		c.Seed = 42
-	}
 	if c.PlateauFactor == 0 {
 		c.PlateauFactor = 0.1
-	}
-	if c.L2 == 0 {
-		c.L2 = -1
 	}
 	return c, spec, c.check()
 }
@@ -120,11 +117,15 @@ func (c Config) check() error {
 	switch {
 	case c.Protocol != Paper && c.Protocol != Clean:
 		return errors.Errorf("train: unknown protocol %q; use %q or %q", c.Protocol, Paper, Clean)
-	case c.Epochs < 0 || c.Batch < 0 || c.EvalBatch < 0:
-		return errors.Errorf("train: epochs %d, batch %d, eval batch %d: each must be positive", c.Epochs, c.Batch, c.EvalBatch)
-	case c.LR < 0:
-		return errors.Errorf("train: learning rate %g is negative", c.LR)
-	case c.PlateauFactor <= 0 || c.PlateauFactor >= 1:
+	case c.Epochs < 0 || c.Batch < 0 || c.EvalBatch < 0 || c.Holdout < 0:
+		return errors.Errorf("train: epochs %d, batch %d, eval batch %d, holdout %d: none may be negative", c.Epochs, c.Batch, c.EvalBatch, c.Holdout)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return errors.Errorf("train: learning rate %g is not a positive number", c.LR)
+	case c.L2 != nil && (!(*c.L2 >= 0) || math.IsInf(*c.L2, 0)):
+		return errors.Errorf("train: L2 %g is not a number >= 0", *c.L2)
+	case c.PlateauPatience < 0 || c.StopPatience < 0:
+		return errors.Errorf("train: patience %d (plateau) and %d (early stopping) may not be negative", c.PlateauPatience, c.StopPatience)
+	case !(c.PlateauFactor > 0 && c.PlateauFactor < 1):
 		return errors.Errorf("train: plateau factor %g must lie in (0, 1)", c.PlateauFactor)
 	case c.Out == "":
 		return errors.New("train: no run directory; set Config.Out")

@@ -2,7 +2,6 @@ package train
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -34,7 +33,11 @@ type Result struct {
 	TrainImagesPerSecond float64       `json:"train_images_per_second"`
 	Test                 infer.Metrics `json:"test"`
 	History              []EpochLog    `json:"history"`
-	Build                Build         `json:"build"`
+	// DataVerified says whether every data file matched its official digest; Unverified
+	// lists those that did not.
+	DataVerified bool     `json:"data_verified"`
+	Unverified   []string `json:"data_files_unverified,omitempty"`
+	Build        Build    `json:"build"`
 }
 
 // splits returns the training, validation and test sets of the protocol.
@@ -54,16 +57,14 @@ func (t *Trainer) Fit(ctx context.Context, d *datasets.Dataset) (*Result, error)
 	if err := os.MkdirAll(t.cfg.Out, 0o755); err != nil {
 		return nil, errors.Wrap(err, "train")
 	}
-	if d.Train.C != t.spec.Input[0] || d.Train.H != t.spec.Input[1] || d.Train.W != t.spec.Input[2] {
-		return nil, errors.Errorf("train: data set %s has %dx%dx%d images; model %s needs %v", d.Name, d.Train.C, d.Train.H, d.Train.W, t.spec.Name, t.spec.Input)
+	if err := t.CheckData(d); err != nil {
+		return nil, err
 	}
 	train, val, test, err := t.splits(d)
 	if err != nil {
 		return nil, err
 	}
-	if err := t.state.checkNext(train, t.cfg.Batch); err != nil {
-		return nil, err
-	}
+	t.data = d
 	for t.state.Epoch < t.cfg.Epochs && !t.state.Stopped {
 		if err := t.runEpoch(ctx, train); err != nil {
 			return nil, err
@@ -73,6 +74,35 @@ func (t *Trainer) Fit(ctx context.Context, d *datasets.Dataset) (*Result, error)
 		}
 	}
 	return t.finish(test)
+}
+
+// CheckData refuses a data set whose splits do not fit the model (image shape, label range),
+// an empty split, a training split smaller than one batch, and a resume point past the
+// epoch's end. Fit checks the same; calling it first finds bad data before any other work.
+func (t *Trainer) CheckData(d *datasets.Dataset) error {
+	train, val, test, err := t.splits(d)
+	if err != nil {
+		return err
+	}
+	name, in := d.Name, t.spec.Input
+	for _, s := range []struct {
+		what string
+		set  *datasets.Set
+	}{{"training", train}, {"validation", val}, {"test", test}} {
+		switch {
+		case s.set.N == 0:
+			return errors.Errorf("train: the %s split of %s has no images", s.what, name)
+		case s.set.C != in[0] || s.set.H != in[1] || s.set.W != in[2]:
+			return errors.Errorf("train: the %s split of %s has %dx%dx%d images; model %s needs %dx%dx%d", s.what, name, s.set.C, s.set.H, s.set.W, t.spec.Name, in[0], in[1], in[2])
+		}
+		if bad := s.set.BadLabel(t.spec.Classes); bad >= 0 {
+			return errors.Errorf("train: image %d of the %s split of %s has label %d; model %s has %d classes", bad, s.what, name, s.set.Labels[bad], t.spec.Name, t.spec.Classes)
+		}
+	}
+	if t.cfg.Batch > train.N {
+		return errors.Errorf("train: batch %d is larger than the %d training images of %s; use a batch of at most %d", t.cfg.Batch, train.N, name, train.N)
+	}
+	return t.state.checkNext(train, t.cfg.Batch)
 }
 
 // runEpoch trains over the batches of the current epoch from state.Next on.
@@ -96,8 +126,7 @@ func (t *Trainer) runEpoch(ctx context.Context, train *datasets.Set) error {
 			return errors.Wrapf(err, "train: epoch %d, batch %d", st.Epoch+1, b+1)
 		}
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return errors.Errorf("train: the loss became %v at epoch %d, batch %d; the weights were not updated and %s holds the last good checkpoint (try a lower learning rate)",
-				loss, st.Epoch+1, b+1, t.CheckpointPath())
+			return t.diverged(loss, b)
 		}
 		st.LossSum += loss * float64(len(idx))
 		st.Correct += correct
@@ -109,6 +138,17 @@ func (t *Trainer) runEpoch(ctx context.Context, train *datasets.Set) error {
 	}
 	st.Seconds += time.Since(start).Seconds()
 	return nil
+}
+
+// diverged is the error of a loss that became NaN or infinite at batch b: the weights were
+// not updated, and the last checkpoint, if there is one, is the last good state.
+func (t *Trainer) diverged(loss float64, b int) error {
+	where := "no checkpoint was written yet"
+	if t.HasCheckpoint() {
+		where = t.CheckpointPath() + " holds the last good checkpoint"
+	}
+	return errors.Errorf("train: the loss became %v at epoch %d, batch %d; the weights were not updated and %s (try a lower learning rate)",
+		loss, t.state.Epoch+1, b+1, where)
 }
 
 // endEpoch validates, applies the learning-rate schedule and early stopping, logs, and saves.
@@ -163,7 +203,10 @@ func (t *Trainer) schedule(loss float64) {
 func (t *Trainer) writeMetrics() error {
 	var buf []byte
 	for _, l := range t.state.History {
-		line, _ := json.Marshal(l)
+		line, err := MarshalJSON(l, false)
+		if err != nil {
+			return errors.Wrap(err, "train")
+		}
 		buf = append(append(buf, line...), '\n')
 	}
 	return checkpoint.WriteAtomic(filepath.Join(t.cfg.Out, "metrics.jsonl"), buf)
@@ -184,7 +227,8 @@ func (t *Trainer) finish(test *datasets.Set) (*Result, error) {
 	r := &Result{Model: t.spec.Name, Variant: m.Variant.Name(), Protocol: t.cfg.Protocol,
 		Seed: t.cfg.Seed, Epochs: len(t.state.History), StoppedEarly: t.state.Stopped, Trainable: m.Trainable(),
 		Total: m.Total(), FLOPs: m.FLOPs(), TestAccuracy: tm.Accuracy, TestLoss: tm.Loss, L2Penalty: penalty(m, t.cfg.L2), TestImages: tm.Images,
-		Test: tm, History: t.state.History, Build: currentBuild()}
+		Test: tm, History: t.state.History, Build: currentBuild(),
+		DataVerified: t.data.Verified(), Unverified: t.data.Unverified()}
 	var secs float64
 	var seen int
 	for _, h := range r.History {
@@ -195,6 +239,9 @@ func (t *Trainer) finish(test *datasets.Set) (*Result, error) {
 		r.SecondsPerEpoch = secs / float64(len(r.History))
 		r.TrainImagesPerSecond = float64(seen) / secs
 	}
-	out, _ := json.MarshalIndent(r, "", "  ")
+	out, err := MarshalJSON(r, true)
+	if err != nil {
+		return nil, errors.Wrap(err, "train")
+	}
 	return r, checkpoint.WriteAtomic(filepath.Join(t.cfg.Out, "result.json"), append(out, '\n'))
 }

@@ -85,7 +85,7 @@ func trainedDigest(t *testing.T, model string, v light.Variant, batch int) strin
 		t.Fatal(err)
 	}
 	d := &datasets.Dataset{Name: "random", Train: randomSet(spec, 3*batch), Test: randomSet(spec, 16)}
-	tr, _ := fit(t, Config{Model: model, Variant: v, Epochs: 1, Batch: batch, EvalBatch: 16, Out: t.TempDir()}, d)
+	tr, _ := fit(t, Config{Model: model, Variant: v, Epochs: 1, Batch: batch, EvalBatch: 16, Seed: 42, Out: t.TempDir()}, d)
 	h := sha256.New()
 	for _, p := range tr.Model().Scope.Params() {
 		binary.Write(h, binary.LittleEndian, p.Node.Value().Data())

@@ -26,9 +26,9 @@ type net struct {
 }
 
 // buildNet compiles spec in variant v for training on batch images. share is the net whose
-// weights it uses (nil for the first one); l2, when not negative, replaces every declared
-// weight decay.
-func buildNet(spec zoo.Spec, v light.Variant, batch int, seed uint64, share *net, l2 float64) (n *net, err error) {
+// weights it uses (nil for the first one); l2, when not nil, replaces every declared weight
+// decay.
+func buildNet(spec zoo.Spec, v light.Variant, batch int, seed uint64, share *net, l2 *float64) (n *net, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = errors.Errorf("train: building %s %v at batch %d: gorgonia panicked: %v", spec.Name, v, batch, r)
@@ -40,6 +40,9 @@ func buildNet(spec zoo.Spec, v light.Variant, batch int, seed uint64, share *net
 	}
 	m, err := zoo.New(spec, v, cfg)
 	if err != nil {
+		return nil, err
+	}
+	if err := m.CheckMemory(batch, true); err != nil {
 		return nil, err
 	}
 	n = &net{model: m, labels: make([]int, m.Batch)}
@@ -62,7 +65,7 @@ func (n *net) step() *G.ExprGraph {
 }
 
 // addLoss adds mean cross-entropy through LogSoftMax, the L2 penalties, and the gradients.
-func (n *net) addLoss(classes int, l2 float64) error {
+func (n *net) addLoss(classes int, l2 *float64) error {
 	g, batch := n.model.Graph, n.model.Batch
 	n.y = tensor.New(tensor.WithShape(batch, classes), tensor.Of(tensor.Float32))
 	y := G.NewTensor(g, tensor.Float32, 2, G.WithShape(batch, classes), G.WithName("labels"), G.WithValue(n.y))
@@ -96,18 +99,18 @@ func (n *net) addLoss(classes int, l2 float64) error {
 	return err
 }
 
-// decayOf is the L2 coefficient of p: its declared decay, or l2 in its place when l2 is not
-// negative and p declares one.
-func decayOf(p *light.Param, l2 float64) float64 {
-	if p.Decay > 0 && l2 >= 0 {
-		return l2
+// decayOf is the L2 coefficient of p: its declared decay, or l2 in its place when l2 is set
+// and p declares one.
+func decayOf(p *light.Param, l2 *float64) float64 {
+	if p.Decay > 0 && l2 != nil {
+		return *l2
 	}
 	return p.Decay
 }
 
 // penalty is Σ decay·Σw² over the model's parameters at their current values: the L2 term
 // that Keras adds to every loss it reports, validation loss included.
-func penalty(m *zoo.Model, l2 float64) float64 {
+func penalty(m *zoo.Model, l2 *float64) float64 {
 	var sum float64
 	for _, p := range m.Scope.Params() {
 		decay := decayOf(p, l2)

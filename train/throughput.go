@@ -6,6 +6,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/pkg/errors"
+
 	"github.com/lightzoo/lightzoo/datasets"
 	"github.com/lightzoo/lightzoo/light"
 	"github.com/lightzoo/lightzoo/zoo"
@@ -21,6 +23,9 @@ type Speed struct {
 // inference at batch inferBatch on random images, after warmup untimed repetitions, and
 // returns the medians of reps repetitions.
 func MeasureSpeed(model string, v light.Variant, trainBatch, inferBatch, warmup, reps int) (Speed, error) {
+	if reps < 1 || warmup < 0 || trainBatch < 1 || inferBatch < 1 {
+		return Speed{}, errors.Errorf("train: MeasureSpeed: %d repetitions, %d warm-up, batches %d and %d; want at least 1 repetition and batches of at least 1", reps, warmup, trainBatch, inferBatch)
+	}
 	dir, err := os.MkdirTemp("", "lightzoo-speed-")
 	if err != nil {
 		return Speed{}, err

@@ -39,7 +39,7 @@ func tinyData(train, test int) *datasets.Dataset {
 
 func tinyConfig(t *testing.T) Config {
 	return Config{Model: "mnist", Variant: light.Light{ConvRank: 1, DenseRank: 8}, Epochs: 3, Batch: 8, EvalBatch: 8,
-		LR: 1e-2, Out: t.TempDir()}
+		LR: 1e-2, Seed: 42, Out: t.TempDir()}
 }
 
 func fit(t *testing.T, cfg Config, d *datasets.Dataset) (*Trainer, *Result) {
@@ -269,6 +269,10 @@ func TestConfigErrors(t *testing.T) {
 		{Config{Model: "mnist", Out: "x"}, "no variant"},
 		{Config{Model: "mnist", Variant: light.Regular{}, Protocol: "fast", Out: "x"}, "unknown protocol"},
 		{Config{Model: "mnist", Variant: light.Regular{}}, "no run directory"},
+		{Config{Model: "mnist", Variant: light.Regular{}, Out: "x", LR: math.NaN()}, "learning rate NaN"},
+		{Config{Model: "mnist", Variant: light.Regular{}, Out: "x", LR: -1}, "learning rate -1"},
+		{Config{Model: "mnist", Variant: light.Regular{}, Out: "x", L2: new(-1.0)}, "L2 -1"},
+		{Config{Model: "mnist", Variant: light.Regular{}, Out: "x", Holdout: -5}, "holdout -5"},
 	} {
 		if _, err := New(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: got %v, want %q", tc.cfg, err, tc.want)
@@ -283,7 +287,7 @@ func TestStepSkipsTheImageGradient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := buildNet(spec, light.Regular{}, 2, 1, nil, -1)
+	n, err := buildNet(spec, light.Regular{}, 2, 1, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,6 +35,7 @@ type Trainer struct {
 	sched optim.Schedule
 	stop  *optim.EarlyStop
 	state State
+	data  *datasets.Dataset // what Fit trains on
 }
 
 // New builds the model of cfg for training.
@@ -80,11 +81,34 @@ func (t *Trainer) BestPath() string       { return filepath.Join(t.cfg.Out, "bes
 // HasCheckpoint reports whether the run directory already holds a checkpoint.
 func (t *Trainer) HasCheckpoint() bool { return exists(t.CheckpointPath()) }
 
+// runFiles are the files a run writes into its directory.
+var runFiles = []string{"checkpoint.safetensors", "best.safetensors", "metrics.jsonl", "result.json", "command.txt"}
+
+// ErrRunExists is returned by Start when the run directory holds another run's files.
+var ErrRunExists = errors.New("train: the run directory holds another run's files")
+
 // Start makes the run directory of a new run and records in command.txt the command that
-// started it, so that every result can say how it was made.
-func (t *Trainer) Start(command string) error {
+// started it, so that every result can say how it was made. A directory that holds another
+// run's files is refused with ErrRunExists, unless overwrite is set: then those files are
+// removed first. Temporary files that a crash left are removed either way.
+func (t *Trainer) Start(command string, overwrite bool) error {
 	if err := os.MkdirAll(t.cfg.Out, 0o755); err != nil {
 		return errors.Wrap(err, "train")
+	}
+	if err := checkpoint.RemoveStale(t.cfg.Out); err != nil {
+		return err
+	}
+	for _, f := range runFiles {
+		path := filepath.Join(t.cfg.Out, f)
+		if !exists(path) {
+			continue
+		}
+		if !overwrite {
+			return errors.Wrapf(ErrRunExists, "%s", path)
+		}
+		if err := os.Remove(path); err != nil {
+			return errors.Wrap(err, "train")
+		}
 	}
 	return checkpoint.WriteAtomic(filepath.Join(t.cfg.Out, "command.txt"), []byte(command+"\n"))
 }
@@ -92,6 +116,13 @@ func (t *Trainer) Start(command string) error {
 // Resume loads the run directory's checkpoint, refusing one written with another protocol,
 // seed or batch size (which would not continue the same run).
 func (t *Trainer) Resume() error {
+	if err := checkpoint.RemoveStale(t.cfg.Out); err != nil {
+		return err
+	}
+	if err := checkpoint.WriteAtomic(filepath.Join(t.cfg.Out, ".write-test"), nil); err != nil {
+		return errors.Wrapf(err, "train: the run directory %s cannot be written", t.cfg.Out)
+	}
+	os.Remove(filepath.Join(t.cfg.Out, ".write-test"))
 	st, err := t.load(t.CheckpointPath(), true)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ package checkpoint
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -169,7 +170,7 @@ func (f *File) tensor(name string, dt tensor.Dtype, shape tensor.Shape) (*tensor
 	if t == nil {
 		return nil, errors.Errorf("checkpoint %s has no tensor %s", f.Path, name)
 	}
-	if t.Dtype() != dt || !t.Shape().Eq(shape) {
+	if t.Dtype() != dt || !slices.Equal(t.Shape(), shape) {
 		return nil, errors.Errorf("checkpoint %s: %s is %v %v, the model needs %v %v", f.Path, name, t.Dtype(), t.Shape(), dt, shape)
 	}
 	return t, f.finite(name, t)

@@ -2,6 +2,7 @@ package optim
 
 import (
 	"math"
+	"slices"
 
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
@@ -70,7 +71,7 @@ func (a *Adam) Restore(tensors map[string]*tensor.Dense, steps int, params []Par
 				}
 				return errors.Errorf("optim: Adam: %s is missing after %d steps", moment.key, steps)
 			}
-			if t.Dtype() != p.Value.Dtype() || !t.Shape().Eq(p.Value.Shape()) {
+			if t.Dtype() != p.Value.Dtype() || !slices.Equal(t.Shape(), p.Value.Shape()) {
 				return errors.Errorf("optim: Adam: %s is %v %v; parameter %s is %v %v", moment.key, t.Dtype(), t.Shape(), p.Name, p.Value.Dtype(), p.Value.Shape())
 			}
 			moment.store[p.Name] = t

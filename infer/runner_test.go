@@ -1,0 +1,40 @@
+package infer
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/lightzoo/lightzoo/datasets"
+	"github.com/lightzoo/lightzoo/light"
+	"github.com/lightzoo/lightzoo/zoo"
+)
+
+// Bad requests are errors that say what was expected.
+func TestRunnerRefusesBadInput(t *testing.T) {
+	m, err := zoo.Build("mnist", light.Separable{}, zoo.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(m, WithBatch(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.Logits(make([]float32, 783), 1); err == nil || !strings.Contains(err.Error(), "784 values") {
+		t.Errorf("short image: %v", err)
+	}
+	if _, err := r.Predict(make([]float32, 784), 1, 0); err == nil || !strings.Contains(err.Error(), "top 0") {
+		t.Errorf("top 0: %v", err)
+	}
+	bad := &datasets.Set{Images: make([]byte, 3*784), Labels: []uint8{1, 12, 3}, N: 3, C: 1, H: 28, W: 28}
+	if _, err := r.Evaluate(bad); err == nil || !strings.Contains(err.Error(), "image 1 has label 12") {
+		t.Errorf("label 12: %v", err)
+	}
+	if _, err := New(m, WithBatch(0)); err == nil {
+		t.Error("batch 0 accepted")
+	}
+	preds, err := r.Predict(make([]float32, 9*784), 9, 2) // three batches, the last partial
+	if err != nil || len(preds) != 9 || len(preds[8].Top) != 2 {
+		t.Fatalf("%d predictions, %v", len(preds), err)
+	}
+}
