@@ -40,6 +40,10 @@ func main() {
 	one := flag.String("one", "", "internal: measure MODEL/VARIANT in this process")
 	only := flag.String("model", "", "only this model")
 	flag.Parse()
+	if err := checkFlags(*only, *warmup, *reps); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
 	if *one != "" {
 		if err := measureOne(*one, *warmup, *reps); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -64,6 +68,22 @@ func main() {
 		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t\n", r.Model, r.Variant, r.Train, r.Infer, r.PeakRSSMB, r.TrainGFLOP, r.InferGFLOP)
 	}
 	tw.Flush()
+}
+
+// checkFlags refuses values that cannot make a measurement, before any work.
+func checkFlags(model string, warmup, reps int) error {
+	switch {
+	case flag.NArg() > 0:
+		return fmt.Errorf("unexpected argument %q; every setting is a flag (see -h)", flag.Arg(0))
+	case reps <= 0:
+		return fmt.Errorf("-reps %d: time at least 1 repetition", reps)
+	case warmup < 0:
+		return fmt.Errorf("-warmup %d: use 0 or more", warmup)
+	case model != "":
+		_, err := zoo.Get(model)
+		return err
+	}
+	return nil
 }
 
 func measureAll(only string, warmup, reps int) ([]row, error) {

@@ -54,6 +54,12 @@ func main() {
 	reportOnly := flag.Bool("report", false, "only rewrite the report from finished runs")
 	flag.Parse()
 	jobs, err := plan(*models, *protocols, *seeds, *rows)
+	switch {
+	case flag.NArg() > 0:
+		err = fmt.Errorf("compare: unexpected argument %q; every setting is a flag (see -h)", flag.Arg(0))
+	case *epochs < 0:
+		err = fmt.Errorf("compare: -epochs %d: use at least 1, or 0 for the paper's", *epochs)
+	}
 	if err == nil && !*reportOnly {
 		err = sweep(jobs, *runs, *out, *dataDir, *epochs)
 	}
@@ -87,8 +93,8 @@ func plan(models, protocols, seeds, rows string) ([]job, error) {
 			}
 			for _, s := range strings.Split(seeds, ",") {
 				seed, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
-				if err != nil || seed == 0 {
-					return nil, fmt.Errorf("compare: seed %q is not a positive integer", s)
+				if err != nil {
+					return nil, fmt.Errorf("compare: seed %q is not a whole number >= 0", s)
 				}
 				for _, row := range spec.Paper {
 					if len(only) == 0 || only[rowName(row)] {
@@ -119,6 +125,9 @@ func sweep(jobs []job, runs, out, dataDir string, epochs int) error {
 			var err error
 			if d, err = datasets.Load(j.spec.Dataset, datasets.Options{Dir: dataDir}); err != nil {
 				return err
+			}
+			for _, w := range d.Warnings() {
+				fmt.Fprintln(os.Stderr, w)
 			}
 			data[j.spec.Dataset] = d
 		}
@@ -152,7 +161,7 @@ func runJob(ctx context.Context, j job, dir string, d *datasets.Dataset, epochs 
 		if epochs != 0 {
 			cmd += fmt.Sprintf(" -epochs %d", epochs)
 		}
-		err = t.Start(cmd)
+		err = t.Start(cmd, true) // no result and no checkpoint: whatever is there never finished an epoch
 	}
 	if err != nil {
 		return err

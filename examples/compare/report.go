@@ -91,10 +91,16 @@ func writeReport(jobs []job, runs, out string) error {
 			return err
 		}
 	}
+	if len(rows) == 0 {
+		return fmt.Errorf("compare: no finished run of the %d planned is under %s; the report in %s is left as it was", len(jobs), runs, out)
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	js, _ := json.MarshalIndent(rows, "", "  ")
+	js, err := train.MarshalJSON(rows, true)
+	if err != nil {
+		return err
+	}
 	if err := os.WriteFile(filepath.Join(out, "paper-tables.json"), append(js, '\n'), 0o644); err != nil {
 		return err
 	}
@@ -107,8 +113,11 @@ func writeReport(jobs []job, runs, out string) error {
 	return writePlots(rows, curves, filepath.Join(out, "plots"))
 }
 
-// keep copies a run's small files (not its checkpoints) into dst.
+// keep copies a run's small files (not its checkpoints) into dst, unless dst is src.
 func keep(src, dst string) error {
+	if filepath.Clean(src) == filepath.Clean(dst) {
+		return nil
+	}
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return err
 	}

@@ -83,3 +83,20 @@ func TestPlanRows(t *testing.T) {
 		t.Errorf("jobs %s\nwant %s", got, want)
 	}
 }
+
+// With no finished run, -report is an error and leaves the committed tables as they were.
+func TestReportWithoutRunsKeepsTables(t *testing.T) {
+	jobs, err := plan("mnist", "paper", "42", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	table := filepath.Join(out, "paper-tables.md")
+	os.WriteFile(table, []byte("committed"), 0o644)
+	if err := writeReport(jobs, t.TempDir(), out); err == nil || !strings.Contains(err.Error(), "no finished run") {
+		t.Fatalf("got %v", err)
+	}
+	if data, _ := os.ReadFile(table); string(data) != "committed" {
+		t.Fatal("the committed table was overwritten")
+	}
+}

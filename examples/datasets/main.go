@@ -37,7 +37,7 @@ func main() {
 	flag.Parse()
 	if *fetch != "" {
 		if err := fetchInto(*fetch, *dir); err != nil {
-			fmt.Fprintln(os.Stderr, "datasets:", err)
+			fmt.Fprintln(os.Stderr, err) // the library's errors say "datasets:"
 			os.Exit(1)
 		}
 	}

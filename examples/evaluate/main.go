@@ -9,13 +9,13 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 
 	"github.com/lightzoo/lightzoo/datasets"
 	"github.com/lightzoo/lightzoo/infer"
+	"github.com/lightzoo/lightzoo/train"
 )
 
 func main() {
@@ -56,6 +56,9 @@ func run(checkpoint, dataDir, split string, batch int, batchStats, asJSON bool) 
 	if err != nil {
 		return err
 	}
+	for _, w := range d.Warnings() {
+		fmt.Fprintln(os.Stderr, w)
+	}
 	set := d.Test
 	if split == "train" {
 		set = d.Train
@@ -65,7 +68,10 @@ func run(checkpoint, dataDir, split string, batch int, batchStats, asJSON bool) 
 		return err
 	}
 	if asJSON {
-		out, _ := json.MarshalIndent(m, "", "  ")
+		out, err := train.MarshalJSON(m, true)
+		if err != nil {
+			return err
+		}
 		fmt.Println(string(out))
 		return nil
 	}

@@ -70,12 +70,25 @@ func run(checkpoint string, top int, invert bool, files []string) error {
 	return nil
 }
 
+// maxPixels bounds the images predict decodes: a small file can declare a huge image.
+const maxPixels = 50_000_000
+
 func load(file string) (image.Image, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	cfg, _, err := image.DecodeConfig(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a PNG or JPEG image: %v", file, err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxPixels {
+		return nil, fmt.Errorf("%s: a %dx%d image; predict takes images of 1 to %d pixels", file, cfg.Width, cfg.Height, maxPixels)
+	}
+	if _, err := f.Seek(0, 0); err != nil {
+		return nil, err
+	}
 	img, _, err := image.Decode(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a PNG or JPEG image: %v", file, err)

@@ -57,7 +57,7 @@ func run(images, epochs, rank int, dataDir string) error {
 	var results []*train.Result
 	for _, v := range []light.Variant{light.Regular{}, light.Light{ConvRank: rank, DenseRank: light.PaperDenseRank}} {
 		fmt.Fprintf(os.Stderr, "\n%v\n", v)
-		cfg := train.Config{Model: "mnist", Variant: v, Epochs: epochs, Out: filepath.Join(out, v.Name()),
+		cfg := train.Config{Model: "mnist", Variant: v, Epochs: epochs, Seed: 42, Out: filepath.Join(out, v.Name()),
 			Progress: os.Stderr, Log: os.Stderr}
 		r, err := fit(ctx, cfg, d)
 		if err != nil {
