@@ -57,6 +57,21 @@ func OneHot(labels []int, classes int, out []float32) {
 	}
 }
 
+// First returns the first n images of s (copied), or s itself when n is 0 or s.N.
+func (s *Set) First(n int) (*Set, error) {
+	switch {
+	case n == 0 || n == s.N:
+		return s, nil
+	case n < 0 || n > s.N:
+		return nil, errors.Errorf("datasets: %d images asked of a split of %d", n, s.N)
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return s.Subset(idx), nil
+}
+
 // Subset returns the images idx of s (copied).
 func (s *Set) Subset(idx []int) *Set {
 	size := s.ImageSize()

@@ -1,31 +1,44 @@
 package train
 
 import (
+	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"strings"
+
+	"github.com/lightzoo/lightzoo/light"
 )
 
-// Build identifies the code that produced a result, so a number can be traced to its commit.
+// Build identifies the code and machine that produced a result, so a number can be traced to
+// its commit and made again.
 type Build struct {
 	Go       string `json:"go"`
-	Commit   string `json:"commit,omitempty"`   // empty under go run / go test, which stamp no VCS data
-	Modified bool   `json:"modified,omitempty"` // the working tree had uncommitted changes
+	Commit   string `json:"commit"`             // "unknown" outside a git checkout of a stamped build
+	Modified bool   `json:"modified,omitempty"` // the Go code differed from the commit
 	Procs    int    `json:"gomaxprocs"`
+	// Kernels is light.KernelPath: results are bit-identical only on the same path.
+	Kernels string `json:"kernels"`
 }
 
-// currentBuild reads the VCS stamp that go build writes into the binary.
+// currentBuild reads the VCS stamp that go build writes into the binary, or, under go run
+// and go test (which stamp none), asks git about the working tree the program runs in.
 func currentBuild() Build {
-	b := Build{Go: runtime.Version(), Procs: runtime.GOMAXPROCS(0)}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return b
+	b := Build{Go: runtime.Version(), Procs: runtime.GOMAXPROCS(0), Kernels: light.KernelPath(), Commit: "unknown"}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				b.Commit = s.Value
+			case "vcs.modified":
+				b.Modified = s.Value == "true"
+			}
+		}
 	}
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			b.Commit = s.Value
-		case "vcs.modified":
-			b.Modified = s.Value == "true"
+	if b.Commit == "unknown" {
+		if out, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
+			b.Commit = strings.TrimSpace(string(out))
+			// only the code counts: a sweep writes results into the tree as it goes
+			b.Modified = exec.Command("git", "diff", "--quiet", "HEAD", "--", "*.go", "go.mod", "go.sum").Run() != nil
 		}
 	}
 	return b

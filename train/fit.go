@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/lightzoo/lightzoo/datasets"
@@ -28,6 +29,7 @@ type Result struct {
 	TestAccuracy         float64       `json:"test_accuracy"`
 	TestLoss             float64       `json:"test_loss"`  // cross-entropy
 	L2Penalty            float64       `json:"l2_penalty"` // of the evaluated weights; Keras' loss is TestLoss + L2Penalty
+	TrainImages          int           `json:"train_images"`
 	TestImages           int           `json:"test_images"`
 	SecondsPerEpoch      float64       `json:"seconds_per_epoch"`
 	TrainImagesPerSecond float64       `json:"train_images_per_second"`
@@ -37,7 +39,11 @@ type Result struct {
 	// lists those that did not.
 	DataVerified bool     `json:"data_verified"`
 	Unverified   []string `json:"data_files_unverified,omitempty"`
-	Build        Build    `json:"build"`
+	// WeightsDigest is checkpoint.Digest of the evaluated weights: equal digests, equal bits.
+	WeightsDigest string `json:"weights_sha256"`
+	// Command is the command that started the run (command.txt), to make it again.
+	Command string `json:"command"`
+	Build   Build  `json:"build"`
 }
 
 // splits returns the training, validation and test sets of the protocol.
@@ -64,7 +70,7 @@ func (t *Trainer) Fit(ctx context.Context, d *datasets.Dataset) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	t.data = d
+	t.data, t.trainImages = d, train.N
 	for t.state.Epoch < t.cfg.Epochs && !t.state.Stopped {
 		if err := t.runEpoch(ctx, train); err != nil {
 			return nil, err
@@ -212,6 +218,12 @@ func (t *Trainer) writeMetrics() error {
 	return checkpoint.WriteAtomic(filepath.Join(t.cfg.Out, "metrics.jsonl"), buf)
 }
 
+// command is the command that started the run, as command.txt records it.
+func (t *Trainer) command() string {
+	data, _ := os.ReadFile(filepath.Join(t.cfg.Out, "command.txt"))
+	return strings.TrimSpace(string(data))
+}
+
 // finish evaluates on the test set and writes result.json.
 func (t *Trainer) finish(test *datasets.Set) (*Result, error) {
 	if t.cfg.Protocol == Clean && exists(t.BestPath()) {
@@ -228,7 +240,8 @@ func (t *Trainer) finish(test *datasets.Set) (*Result, error) {
 		Seed: t.cfg.Seed, Epochs: len(t.state.History), StoppedEarly: t.state.Stopped, Trainable: m.Trainable(),
 		Total: m.Total(), FLOPs: m.FLOPs(), TestAccuracy: tm.Accuracy, TestLoss: tm.Loss, L2Penalty: penalty(m, t.cfg.L2), TestImages: tm.Images,
 		Test: tm, History: t.state.History, Build: currentBuild(),
-		DataVerified: t.data.Verified(), Unverified: t.data.Unverified()}
+		DataVerified: t.data.Verified(), Unverified: t.data.Unverified(), WeightsDigest: checkpoint.Digest(m),
+		TrainImages: t.trainImages, Command: t.command()}
 	var secs float64
 	var seen int
 	for _, h := range r.History {

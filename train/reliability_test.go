@@ -172,7 +172,7 @@ func TestMarshalJSONWritesNonFiniteAsNull(t *testing.T) {
 			t.Errorf("%s lacks %s", out, want)
 		}
 	}
-	if strings.Contains(string(out), `"commit"`) {
+	if strings.Contains(string(out), `"modified"`) {
 		t.Error("omitempty ignored")
 	}
 	var back Result

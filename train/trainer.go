@@ -36,6 +36,8 @@ type Trainer struct {
 	stop  *optim.EarlyStop
 	state State
 	data  *datasets.Dataset // what Fit trains on
+	// trainImages is the size of the training split.
+	trainImages int
 }
 
 // New builds the model of cfg for training.

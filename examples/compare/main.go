@@ -5,6 +5,7 @@
 // from their checkpoint, so a sweep can span several sittings.
 //
 //	go run ./examples/compare -models mnist -protocols paper,clean -seeds 42
+//	go run ./examples/compare -verify results/runs/mnist-light3-paper-seed42
 //
 // Built with go build -buildvcs=true, each result.json records the commit that made it.
 package main
@@ -52,7 +53,15 @@ func main() {
 	dataDir := flag.String("data", "", "data directory (else $"+datasets.EnvVar+", the user cache, the system copies)")
 	epochs := flag.Int("epochs", 0, "epochs per run (default: the paper's)")
 	reportOnly := flag.Bool("report", false, "only rewrite the report from finished runs")
+	verifyDir := flag.String("verify", "", "rerun the run recorded in this directory from its command.txt and check that it reproduces bit for bit")
 	flag.Parse()
+	if *verifyDir != "" {
+		if err := verify(*verifyDir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	jobs, err := plan(*models, *protocols, *seeds, *rows)
 	switch {
 	case flag.NArg() > 0:

@@ -36,6 +36,7 @@ func run() error {
 	var cfg train.Config
 	var variant, dataDir string
 	var resume, force, asJSON bool
+	var trainImages, testImages int
 	flag.StringVar(&cfg.Model, "model", "mnist", "model: "+strings.Join(zoo.List(), ", "))
 	flag.StringVar(&variant, "variant", "light3", "conv2d, separable or light<k> (the paper's k), optionally with -lowrank, -linear, -dense<d>, -glorotbias")
 	flag.IntVar(&cfg.Epochs, "epochs", 0, "epochs; 0: the paper's for the model (10 MNIST-like, 20 CIFAR)")
@@ -49,7 +50,12 @@ func run() error {
 	flag.BoolVar(&resume, "resume", false, "continue from the checkpoint in -out")
 	flag.BoolVar(&force, "force", false, "start a new run in an -out that holds another run's files, removing them")
 	flag.BoolVar(&asJSON, "json", false, "print the final summary as one JSON object")
+	flag.IntVar(&trainImages, "images", 0, "train on the first N training images; 0: all")
+	flag.IntVar(&testImages, "test-images", 0, "test on the first N test images; 0: all")
 	flag.Parse()
+	if trainImages < 0 || testImages < 0 {
+		return fmt.Errorf("train: -images %d, -test-images %d: use 0 (all) or more", trainImages, testImages)
+	}
 	if err := checkFlags(cfg, resume, force); err != nil {
 		return err
 	}
@@ -70,6 +76,12 @@ func run() error {
 	}
 	for _, w := range data.Warnings() {
 		fmt.Fprintln(os.Stderr, w)
+	}
+	if data.Train, err = data.Train.First(trainImages); err != nil {
+		return fmt.Errorf("-images: %v", err)
+	}
+	if data.Test, err = data.Test.First(testImages); err != nil {
+		return fmt.Errorf("-test-images: %v", err)
 	}
 	if err := t.CheckData(data); err != nil {
 		return err

@@ -4,6 +4,9 @@
 package checkpoint
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"math"
 	"slices"
 	"strconv"
@@ -198,4 +201,19 @@ func (f *File) finite(name string, t *tensor.Dense) error {
 		return errors.Errorf("checkpoint %s: %s holds a NaN or infinite value (element %d)", f.Path, name, bad)
 	}
 	return nil
+}
+
+// Digest is the SHA-256 of m's weights and BatchNorm statistics, in the order the model
+// creates them: two runs that end with the same digest ended with the same bits.
+func Digest(m *zoo.Model) string {
+	h := sha256.New()
+	for _, p := range m.Scope.Params() {
+		binary.Write(h, binary.LittleEndian, p.Node.Value().Data())
+	}
+	for _, bn := range m.Scope.BatchNorms() {
+		mean, vari := bn.Stats()
+		binary.Write(h, binary.LittleEndian, mean)
+		binary.Write(h, binary.LittleEndian, vari)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
