@@ -172,7 +172,7 @@ func (r *Runner) net(n int) (*net, error) {
 	if nt, ok := r.nets[n]; ok {
 		return nt, nil
 	}
-	m, err := zoo.New(r.base.Spec, r.base.Variant, zoo.Config{Batch: n, Share: r.base, Inference: !r.batchStats})
+	m, err := zoo.New(r.base.Spec, r.base.Variant, zoo.Config{Batch: n, Share: r.base, Inference: true, BatchStats: r.batchStats})
 	if err == nil {
 		err = m.CheckMemory(n, false)
 	}

@@ -38,3 +38,30 @@ func TestRunnerRefusesBadInput(t *testing.T) {
 		t.Fatalf("%d predictions, %v", len(preds), err)
 	}
 }
+
+// Evaluating with batch statistics leaves the model's running statistics as they were.
+func TestBatchStatsKeepRunningStats(t *testing.T) {
+	m, err := zoo.Build("mnist", light.Regular{}, zoo.Config{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(m, WithBatchStats(), WithBatch(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	before, _ := m.Scope.BatchNorms()[0].Stats()
+	images := make([]float32, 8*784)
+	for i := range images {
+		images[i] = float32(i%7) / 7
+	}
+	if _, err := r.Logits(images, 8); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := m.Scope.BatchNorms()[0].Stats()
+	for i := range before {
+		if before[i] != after[i] {
+			t.Fatalf("running mean %d moved from %g to %g", i, before[i], after[i])
+		}
+	}
+}

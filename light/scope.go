@@ -126,6 +126,15 @@ func (s *Scope) BatchNorms() []*BatchNormNodes { return append([]*BatchNormNodes
 // Layers returns what every layer constructor recorded, in creation order.
 func (s *Scope) Layers() []LayerInfo { return append([]LayerInfo(nil), s.root.layers...) }
 
+// UseBatchStats makes every BatchNorm of the scope normalize with each batch's own statistics
+// without moving the running ones: an evaluation that diagnoses running statistics lagging
+// behind the weights, safe on a graph that shares a training model's statistics.
+func (s *Scope) UseBatchStats() {
+	for _, bn := range s.root.bns {
+		bn.norm.Training, bn.norm.Frozen = true, true
+	}
+}
+
 // SetTraining switches every BatchNorm of the scope between batch statistics (true) and
 // running statistics (false).
 func (s *Scope) SetTraining(training bool) {

@@ -17,24 +17,28 @@ import (
 
 // Result is the summary of a finished run.
 type Result struct {
-	Model                string        `json:"model"`
-	Variant              string        `json:"variant"` // the variant's Name: conv2d, light3, ...
-	Protocol             string        `json:"protocol"`
-	Seed                 uint64        `json:"seed"`
-	Epochs               int           `json:"epochs"`
-	StoppedEarly         bool          `json:"stopped_early"`
-	Trainable            int           `json:"trainable"`
-	Total                int           `json:"total"`
-	FLOPs                int64         `json:"flops_per_image"`
-	TestAccuracy         float64       `json:"test_accuracy"`
-	TestLoss             float64       `json:"test_loss"`  // cross-entropy
-	L2Penalty            float64       `json:"l2_penalty"` // of the evaluated weights; Keras' loss is TestLoss + L2Penalty
-	TrainImages          int           `json:"train_images"`
-	TestImages           int           `json:"test_images"`
-	SecondsPerEpoch      float64       `json:"seconds_per_epoch"`
-	TrainImagesPerSecond float64       `json:"train_images_per_second"`
-	Test                 infer.Metrics `json:"test"`
-	History              []EpochLog    `json:"history"`
+	Model        string  `json:"model"`
+	Variant      string  `json:"variant"` // the variant's Name: conv2d, light3, ...
+	Protocol     string  `json:"protocol"`
+	Seed         uint64  `json:"seed"`
+	Epochs       int     `json:"epochs"`
+	StoppedEarly bool    `json:"stopped_early"`
+	Trainable    int     `json:"trainable"`
+	Total        int     `json:"total"`
+	FLOPs        int64   `json:"flops_per_image"`
+	TestAccuracy float64 `json:"test_accuracy"`
+	// TestAccuracyBatchStats is the test accuracy with BatchNorm on each test batch's own
+	// statistics (batches of EvalBatch): the gap to TestAccuracy is what the running
+	// statistics' lag behind the weights costs.
+	TestAccuracyBatchStats float64       `json:"test_accuracy_batch_stats"`
+	TestLoss               float64       `json:"test_loss"`  // cross-entropy
+	L2Penalty              float64       `json:"l2_penalty"` // of the evaluated weights; Keras' loss is TestLoss + L2Penalty
+	TrainImages            int           `json:"train_images"`
+	TestImages             int           `json:"test_images"`
+	SecondsPerEpoch        float64       `json:"seconds_per_epoch"`
+	TrainImagesPerSecond   float64       `json:"train_images_per_second"`
+	Test                   infer.Metrics `json:"test"`
+	History                []EpochLog    `json:"history"`
 	// DataVerified says whether every data file matched its official digest; Unverified
 	// lists those that did not.
 	DataVerified bool     `json:"data_verified"`
@@ -218,6 +222,16 @@ func (t *Trainer) writeMetrics() error {
 	return checkpoint.WriteAtomic(filepath.Join(t.cfg.Out, "metrics.jsonl"), buf)
 }
 
+// evaluateBatchStats scores set with BatchNorm on each batch's statistics.
+func (t *Trainer) evaluateBatchStats(set *datasets.Set) (infer.Metrics, error) {
+	r, err := infer.New(t.main.model, infer.WithBatch(t.cfg.EvalBatch), infer.WithBatchStats())
+	if err != nil {
+		return infer.Metrics{}, err
+	}
+	defer r.Close()
+	return r.Evaluate(set)
+}
+
 // command is the command that started the run, as command.txt records it.
 func (t *Trainer) command() string {
 	data, _ := os.ReadFile(filepath.Join(t.cfg.Out, "command.txt"))
@@ -235,10 +249,14 @@ func (t *Trainer) finish(test *datasets.Set) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	bs, err := t.evaluateBatchStats(test)
+	if err != nil {
+		return nil, err
+	}
 	m := t.main.model
 	r := &Result{Model: t.spec.Name, Variant: m.Variant.Name(), Protocol: t.cfg.Protocol,
 		Seed: t.cfg.Seed, Epochs: len(t.state.History), StoppedEarly: t.state.Stopped, Trainable: m.Trainable(),
-		Total: m.Total(), FLOPs: m.FLOPs(), TestAccuracy: tm.Accuracy, TestLoss: tm.Loss, L2Penalty: penalty(m, t.cfg.L2), TestImages: tm.Images,
+		Total: m.Total(), FLOPs: m.FLOPs(), TestAccuracy: tm.Accuracy, TestAccuracyBatchStats: bs.Accuracy, TestLoss: tm.Loss, L2Penalty: penalty(m, t.cfg.L2), TestImages: tm.Images,
 		Test: tm, History: t.state.History, Build: currentBuild(),
 		DataVerified: t.data.Verified(), Unverified: t.data.Unverified(), WeightsDigest: checkpoint.Digest(m),
 		TrainImages: t.trainImages, Command: t.command()}

@@ -25,6 +25,9 @@ type Config struct {
 	Share *Model
 	// Inference builds BatchNorm in inference mode (running statistics).
 	Inference bool
+	// BatchStats builds BatchNorm on each batch's statistics, leaving the running ones as they
+	// are (Scope.UseBatchStats); it overrides Inference.
+	BatchStats bool
 }
 
 func (c Config) withDefaults() Config {
@@ -86,6 +89,9 @@ func New(spec Spec, v light.Variant, cfg Config) (*Model, error) {
 		return nil, errors.Wrapf(err, "zoo: %s %v", spec.Name, v)
 	}
 	s.SetTraining(!cfg.Inference)
+	if cfg.BatchStats {
+		s.UseBatchStats()
+	}
 	return &Model{Spec: spec, Variant: v, Batch: cfg.Batch, Graph: g, Scope: s, Input: x, Logits: logits}, nil
 }
 

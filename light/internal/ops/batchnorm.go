@@ -17,6 +17,9 @@ type Norm struct {
 	Momentum, Eps float64
 	Mean, Var     []float64 // running statistics (C)
 	Training      bool
+	// Frozen keeps the running statistics as they are in training mode: batch statistics for
+	// an evaluation that must not move the model's.
+	Frozen bool
 	// ReLU fuses a ReLU after the normalization: the op outputs max(y, 0), and its gradient
 	// ops recompute y = a·x + b from the last forward run's per-channel a and b (exactly, the
 	// same way) to mask dy, instead of a separate ReLU op reading and writing the tensor.
@@ -84,7 +87,7 @@ func channelStats[T float](op *Norm, shape tensor.Shape, x []T, update bool) (me
 }
 
 func bnForward[T float](op *Norm, shape tensor.Shape, y, x, gamma, beta []T) {
-	mean, inv := channelStats(op, shape, x, true)
+	mean, inv := channelStats(op, shape, x, !op.Frozen)
 	op.batchMean, op.batchInv = mean, inv
 	op.sumDy, op.sumDyXhat = nil, nil
 	op.a, op.b = make([]float64, len(mean)), make([]float64, len(mean))
