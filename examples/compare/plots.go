@@ -3,27 +3,31 @@ package main
 import (
 	"fmt"
 	"image/color"
+	"io"
+	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/lightzoo/lightzoo/train"
 )
 
-// curve is one run's validation accuracy per epoch.
+// curve is one run's history.
 type curve struct {
-	name    string
-	history []train.EpochLog
+	variant, protocol string
+	history           []train.EpochLog
 }
 
-// writePlots draws, per model, test accuracy against parameters (ours per protocol, and the
-// paper's) and the validation-accuracy curves of the runs, each as PNG and SVG.
+// writePlots draws, per model, test accuracy against parameters (ours per protocol with the
+// spread over seeds, and the paper's) and, per model and protocol, the validation accuracy
+// per epoch of each variant (mean over seeds, band from min to max), each as PNG and SVG.
 func writePlots(rows []row, curves map[string][]curve, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -33,11 +37,19 @@ func writePlots(rows []row, curves map[string][]curve, dir string) error {
 		byModel[r.Model] = append(byModel[r.Model], r)
 	}
 	for model, rs := range byModel {
-		if err := save(accuracyPlot(model, rs), filepath.Join(dir, model+"-accuracy")); err != nil {
+		p, legend := accuracyPlot(model, rs)
+		if err := save(p, legend, filepath.Join(dir, model+"-accuracy")); err != nil {
 			return err
 		}
-		if err := save(curvePlot(model, curves[model]), filepath.Join(dir, model+"-curves")); err != nil {
-			return err
+		for _, protocol := range []string{train.Paper, train.Clean} {
+			cs := curvesOf(curves[model], protocol)
+			if len(cs) == 0 {
+				continue
+			}
+			p, legend := curvePlot(model, protocol, cs)
+			if err := save(p, legend, filepath.Join(dir, model+"-"+protocol+"-curves")); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -52,14 +64,14 @@ func subsetNote(rows []row) string {
 }
 
 // rowLabel names a row as the paper's tables do.
-func rowLabel(r row) string {
-	switch r.Variant {
+func rowLabel(variant string) string {
+	switch variant {
 	case "conv2d":
 		return "Conv2D"
 	case "separable":
 		return "Separable"
 	}
-	return "k=" + strings.TrimPrefix(r.Variant, "light")
+	return "k=" + strings.TrimPrefix(variant, "light")
 }
 
 // paramTicks marks 1, 2 and 5 times each power of ten, labelled 2k, 5k, 10k, ...
@@ -81,82 +93,215 @@ func (paramTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-func accuracyPlot(model string, rows []row) *plot.Plot {
+// spread is the mean of a variant's runs with error bars from their min to their max.
+type spread struct {
+	plotter.XYs
+	plotter.YErrors
+}
+
+// protocolGlyphs tell the series apart without colour: filled circles and squares for ours,
+// hollow triangles for the paper's.
+var protocolGlyphs = map[string]draw.GlyphDrawer{train.Paper: draw.CircleGlyph{}, train.Clean: draw.BoxGlyph{}}
+
+func accuracyPlot(model string, rows []row) (*plot.Plot, plot.Legend) {
 	p := plot.New()
-	p.Title.Text = model + ": test accuracy against parameters" + subsetNote(rows)
-	p.X.Label.Text = "total parameters"
+	p.Title.Text = model + ": test accuracy against parameters" + subsetNote(rows) + "\nours: mean over seeds, bars from min to max"
+	p.X.Label.Text = "total parameters (log scale)"
 	p.Y.Label.Text = "test accuracy"
 	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, paramTicks{}
-	series := map[string]plotter.XYs{}
-	paper := map[int]float64{}
-	var labels plotter.XYLabels
-	for _, r := range rows {
-		series["lightzoo, "+r.Protocol] = append(series["lightzoo, "+r.Protocol], plotter.XY{X: float64(r.Total), Y: r.TestAccuracy})
-		if _, seen := paper[r.PaperTotal]; !seen {
-			labels.XYs = append(labels.XYs, plotter.XY{X: float64(r.PaperTotal), Y: r.PaperAccuracy})
-			labels.Labels = append(labels.Labels, " "+rowLabel(r))
+	legend := plot.NewLegend()
+	for i, protocol := range []string{train.Paper, train.Clean} {
+		var s spread
+		for _, g := range bySetting(filter(rows, protocol)) {
+			mean, _ := meanSD(g, func(r row) float64 { return r.TestAccuracy })
+			lo, hi := minMax(g, func(r row) float64 { return r.TestAccuracy })
+			s.XYs = append(s.XYs, plotter.XY{X: float64(g[0].Total), Y: mean})
+			s.YErrors = append(s.YErrors, struct{ Low, High float64 }{mean - lo, hi - mean})
 		}
-		paper[r.PaperTotal] = r.PaperAccuracy
-	}
-	if l, err := plotter.NewLabels(labels); err == nil {
-		p.Add(l) // each paper point named by its row, for reading ours beside it
-	}
-	for total, acc := range paper {
-		series["paper"] = append(series["paper"], plotter.XY{X: float64(total), Y: acc})
-	}
-	names := make([]string, 0, len(series))
-	for n := range series {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for i, n := range names {
-		s, err := plotter.NewScatter(series[n])
-		if err != nil {
+		if len(s.XYs) == 0 {
 			continue
 		}
-		s.GlyphStyle.Color = plotutil.Color(i)
-		s.GlyphStyle.Shape = plotutil.Shape(i)
-		s.GlyphStyle.Radius = vg.Points(4)
-		p.Add(s)
-		p.Legend.Add(n, s)
+		sc, _ := plotter.NewScatter(s.XYs)
+		sc.GlyphStyle = draw.GlyphStyle{Shape: protocolGlyphs[protocol], Radius: vg.Points(3.5), Color: shade(i)}
+		bars, _ := plotter.NewYErrorBars(s)
+		bars.LineStyle.Color, bars.CapWidth = shade(i), vg.Points(6)
+		p.Add(bars, sc)
+		legend.Add("ours, "+protocol+" protocol", sc)
 	}
-	// Keep the glyphs at the extremes inside the frame.
-	p.X.Min, p.X.Max = p.X.Min/1.3, p.X.Max*1.3
-	pad := (p.Y.Max - p.Y.Min) * 0.08
+	paper, labels := paperPoints(rows)
+	sc, _ := plotter.NewScatter(paper)
+	sc.GlyphStyle = draw.GlyphStyle{Shape: draw.TriangleGlyph{}, Radius: vg.Points(4.5), Color: color.Black}
+	p.Add(sc)
+	legend.Add("the paper, one run", sc)
+	if l, err := plotter.NewLabels(labels); err == nil {
+		l.Offset = vg.Point{X: vg.Points(6), Y: vg.Points(-3)}
+		p.Add(l)
+	}
+	p.X.Min, p.X.Max = p.X.Min/1.5, p.X.Max*1.5
+	pad := (p.Y.Max - p.Y.Min) * 0.06
 	p.Y.Min, p.Y.Max = p.Y.Min-pad, p.Y.Max+pad
-	p.Legend.Top, p.Legend.Left = false, false
-	return p
+	return p, legend
 }
 
-func curvePlot(model string, curves []curve) *plot.Plot {
+// paperPoints are the paper's rows, each labelled by its name.
+func paperPoints(rows []row) (plotter.XYs, plotter.XYLabels) {
+	var labels plotter.XYLabels
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if seen[r.Variant] {
+			continue
+		}
+		seen[r.Variant] = true
+		labels.XYs = append(labels.XYs, plotter.XY{X: float64(r.PaperTotal), Y: r.PaperAccuracy})
+		labels.Labels = append(labels.Labels, rowLabel(r.Variant))
+	}
+	return labels.XYs, labels
+}
+
+func filter(rows []row, protocol string) []row {
+	var out []row
+	for _, r := range rows {
+		if r.Protocol == protocol {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// curvesOf groups one protocol's curves by variant, in their first order.
+func curvesOf(curves []curve, protocol string) [][]curve {
+	var out [][]curve
+	index := map[string]int{}
+	for _, c := range curves {
+		if c.protocol != protocol {
+			continue
+		}
+		i, ok := index[c.variant]
+		if !ok {
+			i = len(out)
+			index[c.variant] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], c)
+	}
+	return out
+}
+
+// curvePlot draws each variant's validation accuracy per epoch: the mean over the seeds that
+// reached the epoch, and a band from their min to their max.
+func curvePlot(model, protocol string, variants [][]curve) (*plot.Plot, plot.Legend) {
 	p := plot.New()
-	p.Title.Text = model + ": validation accuracy per epoch"
+	p.Title.Text = fmt.Sprintf("%s, %s protocol: validation accuracy per epoch\nmean over seeds, band from min to max", model, protocol)
 	p.X.Label.Text = "epoch"
 	p.Y.Label.Text = "validation accuracy"
-	for i, c := range curves {
-		xy := make(plotter.XYs, len(c.history))
-		for j, h := range c.history {
-			xy[j] = plotter.XY{X: float64(h.Epoch), Y: h.ValAccuracy}
+	legend := plot.NewLegend()
+	for i, runs := range variants {
+		mean, lo, hi := epochStats(runs)
+		band := append(append(plotter.XYs(nil), lo...), reversed(hi)...)
+		if poly, err := plotter.NewPolygon(band); err == nil && len(runs) > 1 {
+			c := palette(i)
+			poly.Color, poly.LineStyle.Width = color.NRGBA{R: c.R, G: c.G, B: c.B, A: 40}, 0
+			p.Add(poly)
 		}
-		l, err := plotter.NewLine(xy)
+		line, err := plotter.NewLine(mean)
 		if err != nil {
 			continue
 		}
-		l.Color = plotutil.Color(i)
-		l.Dashes = plotutil.Dashes(i / 7)
-		p.Add(l)
-		p.Legend.Add(c.name, l)
+		line.Color, line.Width, line.Dashes = palette(i), vg.Points(1.5), dashes(i)
+		p.Add(line)
+		legend.Add(fmt.Sprintf("%s (%d seeds)", runs[0].variant, len(runs)), line)
 	}
-	p.Legend.Top, p.Legend.Left = false, false
-	p.BackgroundColor = color.White
-	return p
+	return p, legend
 }
 
-func save(p *plot.Plot, base string) error {
+// epochStats are the mean, min and max over runs of the validation accuracy at each epoch.
+func epochStats(runs []curve) (mean, lo, hi plotter.XYs) {
+	for e := 1; ; e++ {
+		var vals []float64
+		for _, r := range runs {
+			if e <= len(r.history) {
+				vals = append(vals, r.history[e-1].ValAccuracy)
+			}
+		}
+		if len(vals) == 0 {
+			return mean, lo, hi
+		}
+		sum, mn, mx := 0.0, math.Inf(1), math.Inf(-1)
+		for _, v := range vals {
+			sum, mn, mx = sum+v, math.Min(mn, v), math.Max(mx, v)
+		}
+		x := float64(e)
+		mean = append(mean, plotter.XY{X: x, Y: sum / float64(len(vals))})
+		lo, hi = append(lo, plotter.XY{X: x, Y: mn}), append(hi, plotter.XY{X: x, Y: mx})
+	}
+}
+
+func reversed(xy plotter.XYs) plotter.XYs {
+	out := make(plotter.XYs, len(xy))
+	for i := range xy {
+		out[i] = xy[len(xy)-1-i]
+	}
+	return out
+}
+
+// palette are colours that stay apart in grey too; dashes tell the lines apart without them.
+func palette(i int) color.RGBA {
+	colors := []color.RGBA{{0, 0, 0, 255}, {230, 97, 1, 255}, {94, 60, 153, 255}, {0, 128, 128, 255},
+		{178, 24, 43, 255}, {33, 102, 172, 255}, {120, 120, 120, 255}, {166, 97, 26, 255}}
+	return colors[i%len(colors)]
+}
+
+func dashes(i int) []vg.Length {
+	patterns := [][]vg.Length{nil, {vg.Points(6), vg.Points(3)}, {vg.Points(2), vg.Points(2)},
+		{vg.Points(8), vg.Points(2), vg.Points(2), vg.Points(2)}}
+	return patterns[i%len(patterns)]
+}
+
+func shade(i int) color.Color { return []color.Color{color.Black, color.Gray{Y: 110}}[i%2] }
+
+// size of every plot and of the legend column beside it.
+const (
+	plotWidth   = 8 * vg.Inch
+	plotHeight  = 4.5 * vg.Inch
+	legendWidth = 2 * vg.Inch
+)
+
+// save draws p with its legend in a column to the right of the data, as PNG and SVG.
+func save(p *plot.Plot, legend plot.Legend, base string) error {
+	p.BackgroundColor = color.White
 	for _, ext := range []string{".png", ".svg"} {
-		if err := p.Save(7*vg.Inch, 4.5*vg.Inch, base+ext); err != nil {
+		var c interface {
+			vg.CanvasSizer
+			io.WriterTo
+		}
+		if ext == ".png" {
+			c = vgimg.PngCanvas{Canvas: vgimg.New(plotWidth, plotHeight)}
+		} else {
+			c = vgsvg.New(plotWidth, plotHeight)
+		}
+		dc := draw.New(c)
+		dc.SetColor(color.White)
+		dc.Fill(dc.Rectangle.Path())
+		p.Draw(draw.Crop(dc, 0, -legendWidth, 0, -vg.Points(6)))
+		legend.Top, legend.Left = true, true
+		legend.YOffs = -vg.Points(30)
+		legend.Draw(draw.Crop(dc, plotWidth-legendWidth, 0, 0, 0))
+		if err := writeFile(base+ext, c); err != nil {
 			return fmt.Errorf("compare: plot %s: %v", base+ext, err)
 		}
 	}
 	return nil
 }
+
+func writeFile(path string, w io.WriterTo) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := w.WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+

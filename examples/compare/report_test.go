@@ -42,18 +42,18 @@ func TestReportFromFinishedRuns(t *testing.T) {
 		t.Fatalf("%d CSV records, %v", len(records), err)
 	}
 	for _, col := range []string{"model", "variant", "protocol", "seed", "epochs", "total", "trainable", "test_accuracy",
-		"test_loss", "test_images", "seconds_per_epoch", "paper_accuracy", "paper_loss"} {
+		"test_loss", "test_images", "seconds_per_epoch", "paper_accuracy", "paper_loss", "test_accuracy_batch_stats", "kernels", "weights_sha256"} {
 		if !strings.Contains(strings.Join(records[0], ","), col) {
 			t.Errorf("CSV lacks column %s", col)
 		}
 	}
 	md, _ := os.ReadFile(filepath.Join(out, "paper-tables.md"))
-	for _, want := range []string{"## mnist, paper protocol", "| conv2d | 2 | 18818 | 1000 | 0.9950 ± 0.0071 | 0.9887 | +0.0063 |", "first 1000 of the 10,000"} {
+	for _, want := range []string{"## mnist, paper protocol", "| conv2d | 18818 | 2 | 0.9950 ± 0.0071 | 0.9900 | 1.0000 | 0.9887 | below (-0.0013) |", "Made by commit unknown: 2 runs", "first 1000 of the 10,000"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
 		}
 	}
-	for _, f := range []string{"runs/mnist-conv2d-paper-seed2/result.json", "plots/mnist-accuracy.png", "plots/mnist-accuracy.svg", "plots/cifar10-curves.png"} {
+	for _, f := range []string{"runs/mnist-conv2d-paper-seed2/result.json", "plots/mnist-accuracy.png", "plots/mnist-accuracy.svg", "plots/cifar10-paper-curves.png"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)
 		}
