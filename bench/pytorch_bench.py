@@ -55,12 +55,36 @@ class LightDense(nn.Module):
         return (x @ self.w1) @ self.w2 * self.scale + self.b
 
 
-def conv(variant, rank, cin, filters, kernel):
-    if variant == "conv2d":
+class LowRankConv2d(nn.Module):
+    """A true low-rank kernel W1 (kh*kw*Cin, k) * W2 (k, filters): a kxk conv to k channels
+    without bias, then a 1x1 conv with bias (lightzoo's light<k>-lowrank)."""
+
+    def __init__(self, cin, filters, kernel, rank):
+        super().__init__()
+        self.a = nn.Conv2d(cin, rank, kernel, padding=kernel // 2, bias=False)
+        self.b = nn.Conv2d(rank, filters, 1)
+
+    def forward(self, x):
+        return self.b(self.a(x))
+
+
+def parse(variant):
+    """lightzoo's variant names: conv2d, separable, light<k>, light<k>-lowrank."""
+    if variant in ("conv2d", "separable"):
+        return variant, 0, False
+    name, _, form = variant.partition("-")
+    return "light", int(name[len("light"):]), form == "lowrank"
+
+
+def conv(variant, cin, filters, kernel):
+    kind, rank, lowrank = parse(variant)
+    if kind == "conv2d":
         return nn.Conv2d(cin, filters, kernel, padding=kernel // 2)
-    if variant == "separable":
+    if kind == "separable":
         return nn.Sequential(nn.Conv2d(cin, cin, kernel, padding=kernel // 2, groups=cin, bias=False),
                              nn.Conv2d(cin, filters, 1))
+    if lowrank:
+        return LowRankConv2d(cin, filters, kernel, rank)
     return LightConv2d(cin, filters, kernel, rank)
 
 
@@ -69,11 +93,11 @@ def bn(c):
 
 
 class Block(nn.Module):
-    def __init__(self, variant, rank, cin, f, shortcut):
+    def __init__(self, variant, cin, f, shortcut):
         super().__init__()
-        self.conv1, self.bn1 = conv(variant, rank, cin, f, 3), bn(f)
-        self.conv2, self.bn2 = conv(variant, rank, f, f, 3), bn(f)
-        self.shortcut = nn.Sequential(conv(variant, rank, cin, f, 1), bn(f)) if shortcut else None
+        self.conv1, self.bn1 = conv(variant, cin, f, 3), bn(f)
+        self.conv2, self.bn2 = conv(variant, f, f, 3), bn(f)
+        self.shortcut = nn.Sequential(conv(variant, cin, f, 1), bn(f)) if shortcut else None
 
     def forward(self, x):
         h = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
@@ -83,18 +107,25 @@ class Block(nn.Module):
 
 
 class Net(nn.Module):
-    def __init__(self, spec, variant, rank):
+    def __init__(self, spec, variant):
         super().__init__()
         blocks, cin = [], spec["input"][0]
         for f in spec["filters"]:
-            blocks.append(Block(variant, rank, cin, f, spec["shortcut"]))
+            blocks.append(Block(variant, cin, f, spec["shortcut"]))
             cin = f
         self.blocks = nn.Sequential(*blocks)
         last = spec["filters"][-1]
-        self.head = LightDense(last, spec["classes"]) if variant == "light" else nn.Linear(last, spec["classes"])
+        light = parse(variant)[0] == "light"
+        self.head = LightDense(last, spec["classes"]) if light else nn.Linear(last, spec["classes"])
 
     def forward(self, x):
         return self.head(self.blocks(x).mean(dim=(2, 3)))
+
+
+# The variants measured: the paper's rows at the rank the README's tables use, in both forms
+# (the same list as examples/bench).
+VARIANTS = {False: ("conv2d", "separable", "light3", "light3-lowrank"),
+            True: ("conv2d", "separable", "light5", "light5-lowrank")}
 
 
 def counts(net):
@@ -114,10 +145,10 @@ def median_time(fn, warmup, reps):
     return statistics.median(times)
 
 
-def measure(name, variant, rank, warmup, reps):
+def measure(name, variant, warmup, reps):
     spec = SPECS[name]
     torch.manual_seed(42)
-    net = Net(spec, variant, rank)
+    net = Net(spec, variant)
     trainable, total = counts(net)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
     x = torch.rand(64, *spec["input"])
@@ -134,8 +165,7 @@ def measure(name, variant, rank, warmup, reps):
     net.eval()
     with torch.no_grad():
         infer = 128 / median_time(lambda: net(xi), warmup, reps)
-    # lightzoo's variant names: conv2d, separable, light<k>
-    return dict(model=name, variant=variant + (str(rank) if variant == "light" else ""), trainable=trainable, total=total,
+    return dict(model=name, variant=variant, trainable=trainable, total=total,
                 train_images_per_second=train, infer_images_per_second=infer)
 
 
@@ -156,9 +186,8 @@ def main():
     for name, spec in SPECS.items():
         if args.model and name != args.model:
             continue
-        k = 5 if spec["shortcut"] else 3
-        for variant, rank in (("conv2d", 0), ("separable", 0), ("light", k)):
-            r = measure(name, variant, rank, args.warmup, args.reps)
+        for variant in VARIANTS[spec["shortcut"]]:
+            r = measure(name, variant, args.warmup, args.reps)
             want = ours.get((name, r["variant"]))
             if want and want != (r["trainable"], r["total"]):
                 sys.exit(f"{name} {r['variant']}: PyTorch counts {r['trainable']}/{r['total']}, lightzoo {want}")

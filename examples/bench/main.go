@@ -97,11 +97,12 @@ func measureAll(only string, warmup, reps int) ([]row, error) {
 			continue
 		}
 		spec, _ := zoo.Get(name)
-		k := 3
+		k := "3"
 		if spec.Shortcut {
-			k = 5
+			k = "5"
 		}
-		for _, v := range []string{"conv2d", "separable", "light" + strconv.Itoa(k)} {
+		for _, v := range []string{"conv2d", "separable", "light" + k, "light" + k + "-lowrank"} { // as bench/pytorch_bench.py
+
 			cmd := exec.Command(self, "-one", name+"/"+v, "-warmup", strconv.Itoa(warmup), "-reps", strconv.Itoa(reps))
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, os.Stderr

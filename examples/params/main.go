@@ -71,7 +71,8 @@ func collect() ([]row, error) {
 func allVariants() []light.Variant {
 	vs := []light.Variant{light.Regular{}, light.Separable{}}
 	for k := 1; k <= maxRank; k++ {
-		vs = append(vs, light.Light{ConvRank: k, DenseRank: light.PaperDenseRank})
+		vs = append(vs, light.Light{ConvRank: k, DenseRank: light.PaperDenseRank},
+			light.Light{ConvRank: k, DenseRank: light.PaperDenseRank, Form: light.LowRank})
 	}
 	return vs
 }
