@@ -21,6 +21,9 @@ func (b *BatchNormNodes) Stats() (mean, variance []float64) {
 	return append([]float64(nil), b.norm.Mean...), append([]float64(nil), b.norm.Var...)
 }
 
+// Epsilon is the constant added to the variance before its square root.
+func (b *BatchNormNodes) Epsilon() float64 { return b.norm.Eps }
+
 // SetStats replaces the running mean and variance.
 func (b *BatchNormNodes) SetStats(mean, variance []float64) error {
 	if len(mean) != len(b.norm.Mean) || len(variance) != len(b.norm.Var) {
