@@ -53,6 +53,10 @@ func main() {
 	dataDir := flag.String("data", "", "data directory (else $"+datasets.EnvVar+", the user cache, the system copies)")
 	epochs := flag.Int("epochs", 0, "epochs per run (default: the paper's)")
 	reportOnly := flag.Bool("report", false, "only rewrite the report from finished runs")
+	shardFlag := flag.String("shard", "", "run only shard i/n of the sweep (every n-th run from the i-th) and write no report; default: $JOB_COMPLETION_INDEX or $SLURM_ARRAY_TASK_ID when set")
+	shards := flag.Int("shards", 0, "the number of shards, with $JOB_COMPLETION_INDEX or $SLURM_ARRAY_TASK_ID (Slurm: default $SLURM_ARRAY_TASK_COUNT)")
+	trainImages := flag.Int("images", 0, "train each run on the first N training images; 0: all")
+	testImages := flag.Int("test-images", 0, "test each run on the first N test images; 0: all")
 	verifyDir := flag.String("verify", "", "rerun the run recorded in this directory from its command.txt and check that it reproduces bit for bit")
 	flag.Parse()
 	if *verifyDir != "" {
@@ -68,11 +72,26 @@ func main() {
 		err = fmt.Errorf("compare: unexpected argument %q; every setting is a flag (see -h)", flag.Arg(0))
 	case *epochs < 0:
 		err = fmt.Errorf("compare: -epochs %d: use at least 1, or 0 for the paper's", *epochs)
+	case *trainImages < 0 || *testImages < 0:
+		err = fmt.Errorf("compare: -images %d, -test-images %d: use 0 (all) or more", *trainImages, *testImages)
+	}
+	part, sharded, serr := parseShard(*shardFlag, *shards, os.Getenv)
+	if err == nil {
+		err = serr
+	}
+	s := settings{runs: *runs, out: *out, dataDir: *dataDir, epochs: *epochs, trainImages: *trainImages, testImages: *testImages}
+	if err == nil && sharded && !*reportOnly {
+		jobs = shardOf(jobs, part)
+		fmt.Fprintf(os.Stderr, "compare: shard %v: %d runs\n", part, len(jobs))
+		if err = sweep(jobs, s, nil); err == nil {
+			fmt.Fprintf(os.Stderr, "compare: shard %v done; merge the shards' runs with -report\n", part)
+			return
+		}
 	}
 	if err == nil && !*reportOnly {
-		err = sweep(jobs, *runs, *out, *dataDir, *epochs)
+		err = sweep(jobs, s, func() error { return writeReport(jobs, *runs, *out) })
 	}
-	if err == nil || errors.Is(err, train.ErrInterrupted) {
+	if !sharded && (err == nil || errors.Is(err, train.ErrInterrupted)) {
 		if rerr := writeReport(jobs, *runs, *out); rerr != nil && err == nil {
 			err = rerr
 		}
@@ -119,45 +138,67 @@ func plan(models, protocols, seeds, rows string) ([]job, error) {
 	return jobs, nil
 }
 
-// sweep runs every job that has no result yet, resuming those with a checkpoint.
-func sweep(jobs []job, runs, out, dataDir string, epochs int) error {
+// settings are what every run of a sweep shares.
+type settings struct {
+	runs, out, dataDir              string
+	epochs, trainImages, testImages int
+}
+
+// sweep runs every job that has no result yet, resuming those with a checkpoint, and calls
+// after (when not nil) after each run.
+func sweep(jobs []job, s settings, after func() error) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	data := map[string]*datasets.Dataset{}
 	for i, j := range jobs {
-		dir := filepath.Join(runs, j.name())
+		dir := filepath.Join(s.runs, j.name())
 		if exists(filepath.Join(dir, "result.json")) {
 			continue
 		}
 		d, ok := data[j.spec.Dataset]
 		if !ok {
 			var err error
-			if d, err = datasets.Load(j.spec.Dataset, datasets.Options{Dir: dataDir}); err != nil {
+			if d, err = s.load(j.spec.Dataset); err != nil {
 				return err
-			}
-			for _, w := range d.Warnings() {
-				fmt.Fprintln(os.Stderr, w)
 			}
 			data[j.spec.Dataset] = d
 		}
 		fmt.Fprintf(os.Stderr, "\n[%d/%d] %s\n", i+1, len(jobs), j.name())
-		if err := runJob(ctx, j, dir, d, epochs); err != nil {
+		if err := runJob(ctx, j, dir, d, s); err != nil {
 			return err
 		}
-		if err := writeReport(jobs, runs, out); err != nil {
-			return err
+		if after != nil {
+			if err := after(); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-func runJob(ctx context.Context, j job, dir string, d *datasets.Dataset, epochs int) error {
+// load reads a data set, announces files that are not the official ones, and keeps the
+// first images the settings ask for.
+func (s settings) load(name string) (*datasets.Dataset, error) {
+	d, err := datasets.Load(name, datasets.Options{Dir: s.dataDir})
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range d.Warnings() {
+		fmt.Fprintln(os.Stderr, w)
+	}
+	if d.Train, err = d.Train.First(s.trainImages); err == nil {
+		d.Test, err = d.Test.First(s.testImages)
+	}
+	return d, err
+}
+
+func runJob(ctx context.Context, j job, dir string, d *datasets.Dataset, s settings) error {
 	v, err := light.ParseVariant(j.row.Variant)
 	if err != nil {
 		return err
 	}
 	t, err := train.New(train.Config{Model: j.spec.Name, Variant: v, Protocol: j.protocol, Seed: j.seed,
-		Epochs: epochs, Out: dir, Progress: os.Stderr, Log: os.Stderr})
+		Epochs: s.epochs, Out: dir, Progress: os.Stderr, Log: os.Stderr})
 	if err != nil {
 		return err
 	}
@@ -165,18 +206,31 @@ func runJob(ctx context.Context, j job, dir string, d *datasets.Dataset, epochs 
 	if t.HasCheckpoint() {
 		err = t.Resume()
 	} else {
-		cmd := fmt.Sprintf("go run ./examples/train -model %s -variant %s -protocol %s -seed %d -out %s",
-			j.spec.Name, j.row.Variant, j.protocol, j.seed, dir)
-		if epochs != 0 {
-			cmd += fmt.Sprintf(" -epochs %d", epochs)
-		}
-		err = t.Start(cmd, true) // no result and no checkpoint: whatever is there never finished an epoch
+		err = t.Start(j.command(dir, s), true) // no result and no checkpoint: whatever is there never finished an epoch
 	}
 	if err != nil {
 		return err
 	}
 	_, err = t.Fit(ctx, d)
 	return err
+}
+
+// command is the examples/train command that makes the same run.
+func (j job) command(dir string, s settings) string {
+	cmd := fmt.Sprintf("go run ./examples/train -model %s -variant %s -protocol %s -seed %d -out %s",
+		j.spec.Name, j.row.Variant, j.protocol, j.seed, dir)
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"epochs", s.epochs}, {"images", s.trainImages}, {"test-images", s.testImages}} {
+		if f.v != 0 {
+			cmd += fmt.Sprintf(" -%s %d", f.name, f.v)
+		}
+	}
+	if s.dataDir != "" {
+		cmd += " -data " + s.dataDir
+	}
+	return cmd
 }
 
 func exists(p string) bool {

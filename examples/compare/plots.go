@@ -304,4 +304,3 @@ func writeFile(path string, w io.WriterTo) error {
 	}
 	return f.Close()
 }
-
