@@ -88,7 +88,7 @@ func (c *LightConvNodes) buildLowRank(s *Scope, x *G.Node, filters int, set sett
 	k, kk := set.rank, c.kernel*c.kernel
 	rows := c.cin * kk
 	var err error
-	if c.W1, c.W2, err = s.factors(rows, k, filters, glorotUniform(rows, k), glorotUniform(k, filters), set.decay); err != nil {
+	if c.W1, c.W2, err = s.factorPair(rows, k, filters, rows, filters*kk, 1, set); err != nil {
 		return err
 	}
 	batch := x.Shape()[0]

@@ -29,7 +29,7 @@ func LightDense(s *Scope, x *G.Node, units int, opts ...LightDenseOption) (d *Li
 	if set.scale {
 		d.Scale = 2 / float64(units)
 	}
-	if d.W1, d.W2, err = s.factors(in, k, units, glorotUniform(in, k), glorotUniform(k, units), set.decay); err != nil {
+	if d.W1, d.W2, err = s.factorPair(in, k, units, in, units, d.Scale, set); err != nil {
 		return nil, err
 	}
 	factorsFirst := int64(batch*k*(in+units)) + int64(batch*units)

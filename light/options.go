@@ -1,6 +1,10 @@
 package light
 
-import "github.com/pkg/errors"
+import (
+	"math"
+
+	"github.com/pkg/errors"
+)
 
 // Form selects how a LightConv2D is computed.
 type Form int
@@ -47,12 +51,14 @@ const (
 type (
 	// DenseOption configures Dense: WithBias, WithDecay.
 	DenseOption interface{ dense(*settings) }
-	// LightDenseOption configures LightDense: WithRank, WithFactorScale, WithOrder, WithDecay.
+	// LightDenseOption configures LightDense: WithRank, WithFactorScale, WithOrder, WithDecay,
+	// WithSpectralInit, WithFrobeniusDecay.
 	LightDenseOption interface{ lightDense(*settings) }
 	// ConvOption configures Conv2D: WithStride, WithBias, WithDecay.
 	ConvOption interface{ conv(*settings) }
 	// LightConvOption configures LightConv2D: WithRank, WithStride, WithForm, WithOrder,
-	// WithMiddle, WithDecay, WithGlorotBiases.
+	// WithMiddle, WithDecay, WithGlorotBiases, and for the LowRank form WithSpectralInit and
+	// WithFrobeniusDecay.
 	LightConvOption interface{ lightConv(*settings) }
 	// SeparableOption configures SeparableConv2D: WithStride, WithBias, WithDecay.
 	SeparableOption interface{ separable(*settings) }
@@ -74,6 +80,8 @@ type settings struct {
 	momentum   float64
 	epsilon    float64
 	glorotBias bool // the reference code's bias initialization bug (see WithGlorotBiases)
+	spectral   bool
+	frobenius  float64
 }
 
 type (
@@ -89,6 +97,8 @@ type (
 	activationOpt Activation
 	momentumOpt   float64
 	epsilonOpt    float64
+	spectralOpt   bool
+	frobeniusOpt  float64
 )
 
 // WithStride sets the convolution stride (default 1).
@@ -169,6 +179,22 @@ func WithEpsilon(e float64) epsilonOpt { return epsilonOpt(e) }
 
 func (o epsilonOpt) batchNorm(s *settings) { s.epsilon = float64(o) }
 
+// WithSpectralInit(true) starts a factorized layer (LightDense, LowRank LightConv2D) at the
+// rank-k truncated SVD of a full-rank Glorot-uniform weight, instead of two independent
+// Glorot factors whose product is far smaller than a full layer's weight.
+func WithSpectralInit(on bool) spectralOpt { return spectralOpt(on) }
+
+func (o spectralOpt) lightDense(s *settings) { s.spectral = bool(o) }
+func (o spectralOpt) lightConv(s *settings)  { s.spectral = bool(o) }
+
+// WithFrobeniusDecay(coef) penalizes coef·‖W1·W2‖²_F, the squared Frobenius norm of the
+// weight the factors make, instead of L2 on each factor (which it replaces): the trainer adds
+// it to the loss. For LightDense and LowRank LightConv2D.
+func WithFrobeniusDecay(coef float64) frobeniusOpt { return frobeniusOpt(coef) }
+
+func (o frobeniusOpt) lightDense(s *settings) { s.frobenius = float64(o) }
+func (o frobeniusOpt) lightConv(s *settings)  { s.frobenius = float64(o) }
+
 // apply starts from the defaults and applies each option with set.
 func apply[O any](defaults settings, opts []O, set func(O, *settings)) settings {
 	s := defaults
@@ -195,8 +221,11 @@ func (s settings) checkRank() error {
 }
 
 func (s settings) checkDecay() error {
-	if s.decay < 0 || s.decay != s.decay {
+	switch {
+	case !(s.decay >= 0) || math.IsInf(s.decay, 0):
 		return errors.Errorf("weight decay %g is not allowed; use 0 or more", s.decay)
+	case !(s.frobenius >= 0) || math.IsInf(s.frobenius, 0):
+		return errors.Errorf("Frobenius decay %g is not allowed; use 0 or more", s.frobenius)
 	}
 	return nil
 }
@@ -209,6 +238,8 @@ func (s settings) checkForm() error {
 		return errors.Errorf("order %d is not one of light.Cheapest, light.FactorsFirst, light.ProductFirst", s.order)
 	case s.form == LowRank && (s.middle != ReLUActivation || s.glorotBias):
 		return errors.New("WithMiddle and WithGlorotBiases apply to the two-stage form only; a LowRank LightConv2D has one kernel and one bias")
+	case s.form == TwoStage && (s.spectral || s.frobenius > 0):
+		return errors.New("WithSpectralInit and WithFrobeniusDecay apply to a product of factors; a two-stage LightConv2D has an activation between its stages (use WithForm(LowRank))")
 	}
 	return checkActivation(s.middle)
 }

@@ -49,7 +49,9 @@ type scopeRoot struct {
 	names  map[string]bool
 	bns    []*BatchNormNodes
 	layers []LayerInfo
-	shared *Scope // if set, parameters and statistics are taken from here
+	// frobenius are the layers' Frobenius decays, for the trainer.
+	frobenius []Frobenius
+	shared    *Scope // if set, parameters and statistics are taken from here
 }
 
 // ScopeOption configures a new Scope.
@@ -206,19 +208,6 @@ func (s *Scope) rng(full string) *rand.Rand {
 	h := fnv.New64a()
 	h.Write([]byte(full))
 	return rand.New(rand.NewPCG(s.root.seed, h.Sum64()))
-}
-
-// factors creates w1 (rows, k) and w2 (k, cols).
-func (s *Scope) factors(rows, k, cols int, f1, f2 filler, decay float64) (w1, w2 *G.Node, err error) {
-	p1, err := s.newParam("w1", []int{rows, k}, f1, decay)
-	if err != nil {
-		return nil, nil, err
-	}
-	p2, err := s.newParam("w2", []int{k, cols}, f2, decay)
-	if err != nil {
-		return nil, nil, err
-	}
-	return p1.Node, p2.Node, nil
 }
 
 // newBias creates a zero bias of n channels.

@@ -2,6 +2,8 @@ package light
 
 import (
 	"fmt"
+	"math"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -63,23 +65,67 @@ type Light struct {
 	Form                Form
 	Middle              Activation // between a TwoStage layer's stages (default ReLU)
 	GlorotBiases        bool       // the reference code's bias initialization (WithGlorotBiases)
+	// Spectral and Frobenius are WithSpectralInit and WithFrobeniusDecay for every factorized
+	// layer (LowRank convolutions and the head).
+	Spectral  bool
+	Frobenius float64
+	// Ranks overrides the rank of named layers: "block1/conv1=2,head=4", sorted by name
+	// (use LayerRanks to make one). Layers it does not name take ConvRank or DenseRank.
+	Ranks string
 }
 
 // PaperDenseRank is the rank of the paper's LightDense heads.
 const PaperDenseRank = 8
 
 func (l Light) Conv(s *Scope, x *G.Node, filters, kernel int) (*G.Node, error) {
-	c, err := LightConv2D(s, x, filters, kernel, WithRank(l.ConvRank), WithForm(l.Form), WithMiddle(l.Middle), WithGlorotBiases(l.GlorotBiases))
+	opts := []LightConvOption{WithRank(l.rankOf(s.Path(), l.ConvRank)), WithForm(l.Form), WithMiddle(l.Middle), WithGlorotBiases(l.GlorotBiases)}
+	if l.Form == LowRank {
+		opts = append(opts, WithSpectralInit(l.Spectral), WithFrobeniusDecay(l.Frobenius))
+	}
+	c, err := LightConv2D(s, x, filters, kernel, opts...)
 	return out(c, err, func() *G.Node { return c.Out })
 }
 
 func (l Light) Dense(s *Scope, x *G.Node, units int) (*G.Node, error) {
-	d, err := LightDense(s, x, units, WithRank(l.DenseRank))
+	d, err := LightDense(s, x, units, WithRank(l.rankOf(s.Path(), l.DenseRank)), WithSpectralInit(l.Spectral), WithFrobeniusDecay(l.Frobenius))
 	return out(d, err, func() *G.Node { return d.Out })
 }
 
+// rankOf is the rank Ranks gives the layer at path, or def.
+func (l Light) rankOf(path string, def int) int {
+	if r, ok := l.layerRanks()[path]; ok {
+		return r
+	}
+	return def
+}
+
+// layerRanks parses Ranks (checked when the variant was made or parsed).
+func (l Light) layerRanks() map[string]int {
+	out := map[string]int{}
+	for _, kv := range strings.Split(l.Ranks, ",") {
+		if name, r, ok := strings.Cut(kv, "="); ok {
+			out[name], _ = strconv.Atoi(r)
+		}
+	}
+	return out
+}
+
+// LayerRanks is the Ranks text of per-layer ranks: "name=rank,..." sorted by name.
+func LayerRanks(ranks map[string]int) string {
+	names := make([]string, 0, len(ranks))
+	for n := range ranks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s=%d", n, ranks[n])
+	}
+	return strings.Join(parts, ",")
+}
+
 // Name is light<k>, followed by -lowrank, -linear, -dense<d> (when the dense rank is not the
-// paper's 8) and -glorotbias as they apply.
+// paper's 8), -glorotbias, -spectral, -frob<coefficient> and -ranks:<Ranks> as they apply.
 func (l Light) Name() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "light%d", l.ConvRank)
@@ -94,6 +140,15 @@ func (l Light) Name() string {
 	}
 	if l.GlorotBiases {
 		b.WriteString("-glorotbias")
+	}
+	if l.Spectral {
+		b.WriteString("-spectral")
+	}
+	if l.Frobenius != 0 {
+		b.WriteString("-frob" + strconv.FormatFloat(l.Frobenius, 'f', -1, 64))
+	}
+	if l.Ranks != "" {
+		b.WriteString("-ranks:" + l.Ranks)
 	}
 	return b.String()
 }
@@ -115,6 +170,32 @@ func (l Light) check() error {
 	}
 	if l.DenseRank <= 0 {
 		return errors.Errorf("dense rank %d is not allowed; use a rank >= 1", l.DenseRank)
+	}
+	if (l.Spectral || l.Frobenius != 0) && l.Form != LowRank {
+		return errors.New("spectral initialization and Frobenius decay need the low-rank form (light<k>-lowrank-...)")
+	}
+	if !(l.Frobenius >= 0) || math.IsInf(l.Frobenius, 0) {
+		return errors.Errorf("Frobenius decay %g is not a number >= 0", l.Frobenius)
+	}
+	return l.checkRanks()
+}
+
+// checkRanks refuses a Ranks text that is not name=rank pairs, sorted, with ranks >= 1.
+func (l Light) checkRanks() error {
+	if l.Ranks == "" {
+		return nil
+	}
+	ranks := map[string]int{}
+	for _, kv := range strings.Split(l.Ranks, ",") {
+		name, r, ok := strings.Cut(kv, "=")
+		k, err := strconv.Atoi(r)
+		if !ok || name == "" || err != nil || k < 1 || strings.ContainsAny(name, "-:") {
+			return errors.Errorf("layer rank %q is not name=rank with a rank >= 1", kv)
+		}
+		ranks[name] = k
+	}
+	if LayerRanks(ranks) != l.Ranks {
+		return errors.Errorf("layer ranks %q are not in their canonical form %q (sorted, one per layer)", l.Ranks, LayerRanks(ranks))
 	}
 	return nil
 }
@@ -168,6 +249,16 @@ func (l *Light) setSuffix(p string) error {
 		l.Middle = Linear
 	case p == "glorotbias":
 		l.GlorotBiases = true
+	case p == "spectral":
+		l.Spectral = true
+	case strings.HasPrefix(p, "frob"):
+		f, err := strconv.ParseFloat(p[len("frob"):], 64)
+		if err != nil {
+			return errors.Errorf("%q is not frob<coefficient>", p)
+		}
+		l.Frobenius = f
+	case strings.HasPrefix(p, "ranks:"):
+		l.Ranks = p[len("ranks:"):]
 	case strings.HasPrefix(p, "dense"):
 		d, err := strconv.Atoi(p[len("dense"):])
 		if err != nil {
@@ -175,7 +266,7 @@ func (l *Light) setSuffix(p string) error {
 		}
 		l.DenseRank = d
 	default:
-		return errors.Errorf("unknown suffix %q; suffixes are lowrank, linear, dense<d>, glorotbias", p)
+		return errors.Errorf("unknown suffix %q; suffixes are lowrank, linear, dense<d>, glorotbias, spectral, frob<c>, ranks:<layer=rank,...>", p)
 	}
 	return nil
 }

@@ -94,6 +94,15 @@ func (n *net) addLoss(classes int, l2 *float64) error {
 			return err
 		}
 	}
+	for _, f := range n.model.Scope.FrobeniusPenalties() {
+		p, err := f.Node()
+		if err == nil {
+			loss, err = G.Add(loss, p)
+		}
+		if err != nil {
+			return err
+		}
+	}
 	n.loss = loss
 	n.grads, err = G.Grad(loss, n.model.Learnables()...)
 	return err
@@ -108,8 +117,9 @@ func decayOf(p *light.Param, l2 *float64) float64 {
 	return p.Decay
 }
 
-// penalty is Σ decay·Σw² over the model's parameters at their current values: the L2 term
-// that Keras adds to every loss it reports, validation loss included.
+// penalty is Σ decay·Σw² over the model's parameters at their current values, plus the
+// layers' Frobenius decays: the regularization term that Keras adds to every loss it reports,
+// validation loss included.
 func penalty(m *zoo.Model, l2 *float64) float64 {
 	var sum float64
 	for _, p := range m.Scope.Params() {
@@ -122,6 +132,9 @@ func penalty(m *zoo.Model, l2 *float64) float64 {
 			sq += float64(v) * float64(v)
 		}
 		sum += decay * sq
+	}
+	for _, f := range m.Scope.FrobeniusPenalties() {
+		sum += f.Value()
 	}
 	return sum
 }
