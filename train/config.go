@@ -14,6 +14,8 @@ const (
 	// Paper reproduces the reference code: the test set doubles as the validation set, no
 	// shuffling, the last epoch's weights are evaluated.
 	Paper = "paper"
+	// Schedules.
+	Plateau, Cosine, OneCycle = "plateau", "cosine", "onecycle"
 	// Clean holds a validation split out of the training set, shuffles every epoch, keeps the
 	// best weights by validation loss and touches the test set once at the end.
 	Clean = "clean"
@@ -66,6 +68,10 @@ type Config struct {
 	StopPatience    int
 	// Holdout is the validation split of the Clean protocol (default 5000 images).
 	Holdout int
+	// Schedule is the learning-rate schedule: Plateau (ReduceLROnPlateau, the paper's and the
+	// default), Cosine or OneCycle (clean protocol only; they run every epoch, without early
+	// stopping).
+	Schedule string
 	// Augment turns on random crops and flips (CIFAR); off by default, as in the paper.
 	Augment bool
 	// Out is the run directory: checkpoint, metrics.jsonl, result.json. Required.
@@ -98,6 +104,9 @@ func (c Config) withDefaults() (Config, zoo.Spec, error) {
 	if c.Protocol == "" {
 		c.Protocol = Paper
 	}
+	if c.Schedule == "" {
+		c.Schedule = Plateau
+	}
 	def(&c.Epochs, recipe.Epochs)
 	def(&c.Batch, 64)
 	def(&c.EvalBatch, 128)
@@ -127,6 +136,10 @@ func (c Config) check() error {
 		return errors.Errorf("train: patience %d (plateau) and %d (early stopping) may not be negative", c.PlateauPatience, c.StopPatience)
 	case !(c.PlateauFactor > 0 && c.PlateauFactor < 1):
 		return errors.Errorf("train: plateau factor %g must lie in (0, 1)", c.PlateauFactor)
+	case c.Schedule != Plateau && c.Schedule != Cosine && c.Schedule != OneCycle:
+		return errors.Errorf("train: unknown schedule %q; use %q, %q or %q", c.Schedule, Plateau, Cosine, OneCycle)
+	case c.Schedule != Plateau && c.Protocol == Paper:
+		return errors.Errorf("train: the %s schedule is not the paper's; use it with the %s protocol", c.Schedule, Clean)
 	case c.Out == "":
 		return errors.New("train: no run directory; set Config.Out")
 	}

@@ -20,6 +20,7 @@ type Result struct {
 	Model        string  `json:"model"`
 	Variant      string  `json:"variant"` // the variant's Name: conv2d, light3, ...
 	Protocol     string  `json:"protocol"`
+	Schedule     string  `json:"schedule"`
 	Seed         uint64  `json:"seed"`
 	Epochs       int     `json:"epochs"`
 	StoppedEarly bool    `json:"stopped_early"`
@@ -206,7 +207,7 @@ func (t *Trainer) schedule(loss float64) {
 	st := &t.state
 	st.LR = t.sched.Next(loss, st.LR)
 	t.opt.SetLR(st.LR)
-	st.Stopped = t.stop.Stop(loss)
+	st.Stopped = t.stop.Stop(loss) && t.cfg.Schedule == Plateau
 }
 
 // writeMetrics rewrites metrics.jsonl, one JSON line per finished epoch.
@@ -254,7 +255,7 @@ func (t *Trainer) finish(test *datasets.Set) (*Result, error) {
 		return nil, err
 	}
 	m := t.main.model
-	r := &Result{Model: t.spec.Name, Variant: m.Variant.Name(), Protocol: t.cfg.Protocol,
+	r := &Result{Model: t.spec.Name, Variant: m.Variant.Name(), Protocol: t.cfg.Protocol, Schedule: t.cfg.Schedule,
 		Seed: t.cfg.Seed, Epochs: len(t.state.History), StoppedEarly: t.state.Stopped, Trainable: m.Trainable(),
 		Total: m.Total(), FLOPs: m.FLOPs(), TestAccuracy: tm.Accuracy, TestAccuracyBatchStats: bs.Accuracy, TestLoss: tm.Loss, L2Penalty: penalty(m, t.cfg.L2), TestImages: tm.Images,
 		Test: tm, History: t.state.History, Build: currentBuild(),

@@ -273,6 +273,8 @@ func TestConfigErrors(t *testing.T) {
 		{Config{Model: "mnist", Variant: light.Regular{}, Out: "x", LR: -1}, "learning rate -1"},
 		{Config{Model: "mnist", Variant: light.Regular{}, Out: "x", L2: new(-1.0)}, "L2 -1"},
 		{Config{Model: "mnist", Variant: light.Regular{}, Out: "x", Holdout: -5}, "holdout -5"},
+		{Config{Model: "mnist", Variant: light.Regular{}, Out: "x", Schedule: "cosine"}, "not the paper's"},
+		{Config{Model: "mnist", Variant: light.Regular{}, Out: "x", Schedule: "step"}, "unknown schedule"},
 	} {
 		if _, err := New(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: got %v, want %q", tc.cfg, err, tc.want)

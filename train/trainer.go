@@ -47,7 +47,9 @@ func New(cfg Config) (*Trainer, error) {
 		return nil, err
 	}
 	t := &Trainer{cfg: cfg, spec: spec, train: map[int]*net{}, opt: optim.NewAdam(cfg.LR),
-		sched: optim.NewPlateau(cfg.PlateauFactor, cfg.PlateauPatience), stop: optim.NewEarlyStop(cfg.StopPatience)}
+		sched: newSchedule(cfg), stop: optim.NewEarlyStop(cfg.StopPatience)}
+	cfg.LR = t.sched.Begin(cfg.LR)
+	t.opt.SetLR(cfg.LR)
 	if t.main, err = buildNet(spec, cfg.Variant, cfg.Batch, cfg.Seed, nil, cfg.L2); err != nil {
 		return nil, err
 	}
@@ -57,6 +59,18 @@ func New(cfg Config) (*Trainer, error) {
 	}
 	t.state = State{Protocol: cfg.Protocol, Seed: cfg.Seed, Batch: cfg.Batch, LR: cfg.LR, BestVal: math.MaxFloat64}
 	return t, nil
+}
+
+// newSchedule is the schedule cfg names. Cosine and one-cycle run every epoch: early
+// stopping would cut their annealing short, so they switch it off.
+func newSchedule(cfg Config) optim.Schedule {
+	switch cfg.Schedule {
+	case Cosine:
+		return &optim.Cosine{Epochs: cfg.Epochs}
+	case OneCycle:
+		return &optim.OneCycle{Epochs: cfg.Epochs}
+	}
+	return optim.NewPlateau(cfg.PlateauFactor, cfg.PlateauPatience)
 }
 
 // Model is the training model (its weights are the run's weights).

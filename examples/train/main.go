@@ -47,6 +47,7 @@ func run() error {
 	flag.Float64Var(&cfg.LR, "lr", 0, "learning rate; 0: the paper's for the model (1e-3 MNIST-like, 1e-4 CIFAR)")
 	flag.IntVar(&cfg.Batch, "batch", 64, "training batch size")
 	flag.BoolVar(&cfg.Augment, "augment", false, "random crops and flips")
+	flag.StringVar(&cfg.Schedule, "schedule", train.Plateau, "learning-rate schedule: plateau (the paper's), or with -protocol clean cosine or onecycle")
 	flag.BoolVar(&resume, "resume", false, "continue from the checkpoint in -out")
 	flag.BoolVar(&force, "force", false, "start a new run in an -out that holds another run's files, removing them")
 	flag.BoolVar(&asJSON, "json", false, "print the final summary as one JSON object")
@@ -93,8 +94,8 @@ func run() error {
 		return err
 	}
 	c := t.Config()
-	fmt.Fprintf(os.Stderr, "%s %s: %d trainable, %d total parameters; %s protocol, lr %g, batch %d, %d epochs, seed %d; %s data from %s (%d train, %d test)\n",
-		spec.Title, v.Name(), t.Model().Trainable(), t.Model().Total(), c.Protocol, c.LR, c.Batch, c.Epochs, c.Seed,
+	fmt.Fprintf(os.Stderr, "%s %s: %d trainable, %d total parameters; %s protocol, %s schedule, lr %g, batch %d, %d epochs, seed %d; %s data from %s (%d train, %d test)\n",
+		spec.Title, v.Name(), t.Model().Trainable(), t.Model().Total(), c.Protocol, c.Schedule, c.LR, c.Batch, c.Epochs, c.Seed,
 		data.Name, data.Dir, data.Train.N, data.Test.N)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

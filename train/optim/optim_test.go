@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -75,5 +76,32 @@ func TestAdamRestoreRefusesStateThatDoesNotFit(t *testing.T) {
 	}
 	if err := NewAdam(0.1).Restore(nil, 0, []Param{w}); err != nil {
 		t.Fatalf("no state before the first step: %v", err)
+	}
+}
+
+// Cosine goes from the peak to the floor in Epochs steps; one-cycle climbs from a 25th of the
+// peak to it over 30% of the epochs, then falls to a 10,000th.
+func TestCosineAndOneCycle(t *testing.T) {
+	c := &Cosine{Epochs: 4, Floor: 0}
+	rates := []float64{c.Begin(1)}
+	for range 4 {
+		rates = append(rates, c.Next(0, 0))
+	}
+	want := []float64{1, 0.8535533905932737, 0.5, 0.14644660940672627, 0}
+	for i := range want {
+		if math.Abs(rates[i]-want[i]) > 1e-12 {
+			t.Fatalf("cosine rates %v, want %v", rates, want)
+		}
+	}
+	o := &OneCycle{Epochs: 10}
+	first := o.Begin(0.01)
+	var max float64
+	last := first
+	for range 10 {
+		last = o.Next(0, 0)
+		max = math.Max(max, last)
+	}
+	if math.Abs(first-0.01/25) > 1e-15 || math.Abs(max-0.01) > 1e-15 || math.Abs(last-0.01/1e4) > 1e-12 {
+		t.Errorf("one-cycle: first %g, max %g, last %g", first, max, last)
 	}
 }
