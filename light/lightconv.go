@@ -1,6 +1,8 @@
 package light
 
 import (
+	"fmt"
+
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
@@ -79,7 +81,7 @@ func (c *LightConvNodes) buildTwoStage(s *Scope, x *G.Node, filters int, set set
 		return err
 	}
 	out := int64(c.Out.Shape()[1:].TotalSize())
-	s.record(LayerInfo{Kind: "LightConv2D", OutShape: perImage(c.Out.Shape()), Params: kk*k*(c.cin+filters) + k + filters,
+	s.record(LayerInfo{Kind: fmt.Sprintf("LightConv2D(k=%d)", k), OutShape: perImage(c.Out.Shape()), Params: kk*k*(c.cin+filters) + k + filters,
 		FLOPs: mid*int64(2*c.cin*kk+2) + out*int64(2*k*kk+1)})
 	return nil
 }
@@ -109,7 +111,7 @@ func (c *LightConvNodes) buildLowRank(s *Scope, x *G.Node, filters int, set sett
 	if err != nil {
 		return err
 	}
-	s.record(LayerInfo{Kind: "LightConv2D(lowrank)", OutShape: perImage(c.Out.Shape()), Params: k*(rows+filters) + filters,
+	s.record(LayerInfo{Kind: fmt.Sprintf("LightConv2D(lowrank, k=%d)", k), OutShape: perImage(c.Out.Shape()), Params: k*(rows+filters) + filters,
 		FLOPs: pixels * int64(min(2*k*(rows+filters), 2*rows*filters)+1)})
 	return nil
 }

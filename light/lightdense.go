@@ -1,6 +1,8 @@
 package light
 
 import (
+	"fmt"
+
 	G "gorgonia.org/gorgonia"
 )
 
@@ -48,7 +50,7 @@ func LightDense(s *Scope, x *G.Node, units int, opts ...LightDenseOption) (d *Li
 	if d.B, d.Out, err = s.bias(d.Out, units); err != nil {
 		return nil, err
 	}
-	s.record(LayerInfo{Kind: "LightDense", OutShape: perImage(d.Out.Shape()), Params: k*(in+units) + units,
+	s.record(LayerInfo{Kind: fmt.Sprintf("LightDense(k=%d)", k), OutShape: perImage(d.Out.Shape()), Params: k*(in+units) + units,
 		FLOPs: int64(2*k*(in+units) + 2*units)})
 	return d, nil
 }

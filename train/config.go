@@ -74,6 +74,10 @@ type Config struct {
 	Schedule string
 	// Augment turns on random crops and flips (CIFAR); off by default, as in the paper.
 	Augment bool
+	// Init, when set, is a checkpoint whose weights and BatchNorm statistics start the run
+	// (for example a compressed model to fine-tune); it must hold the same model and variant.
+	// Everything else starts afresh.
+	Init string
 	// Out is the run directory: checkpoint, metrics.jsonl, result.json. Required.
 	Out string
 	// Progress receives a progress bar on a terminal, periodic lines otherwise (nil: none).

@@ -21,6 +21,7 @@ type Result struct {
 	Variant      string  `json:"variant"` // the variant's Name: conv2d, light3, ...
 	Protocol     string  `json:"protocol"`
 	Schedule     string  `json:"schedule"`
+	Init         string  `json:"init,omitempty"` // the checkpoint the weights started from
 	Seed         uint64  `json:"seed"`
 	Epochs       int     `json:"epochs"`
 	StoppedEarly bool    `json:"stopped_early"`
@@ -255,7 +256,7 @@ func (t *Trainer) finish(test *datasets.Set) (*Result, error) {
 		return nil, err
 	}
 	m := t.main.model
-	r := &Result{Model: t.spec.Name, Variant: m.Variant.Name(), Protocol: t.cfg.Protocol, Schedule: t.cfg.Schedule,
+	r := &Result{Model: t.spec.Name, Variant: m.Variant.Name(), Protocol: t.cfg.Protocol, Schedule: t.cfg.Schedule, Init: t.cfg.Init,
 		Seed: t.cfg.Seed, Epochs: len(t.state.History), StoppedEarly: t.state.Stopped, Trainable: m.Trainable(),
 		Total: m.Total(), FLOPs: m.FLOPs(), TestAccuracy: tm.Accuracy, TestAccuracyBatchStats: bs.Accuracy, TestLoss: tm.Loss, L2Penalty: penalty(m, t.cfg.L2), TestImages: tm.Images,
 		Test: tm, History: t.state.History, Build: currentBuild(),

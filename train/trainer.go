@@ -57,6 +57,11 @@ func New(cfg Config) (*Trainer, error) {
 	if t.eval, err = infer.New(t.main.model, infer.WithBatch(cfg.EvalBatch)); err != nil {
 		return nil, err
 	}
+	if cfg.Init != "" {
+		if err := t.initFrom(cfg.Init); err != nil {
+			return nil, err
+		}
+	}
 	t.state = State{Protocol: cfg.Protocol, Seed: cfg.Seed, Batch: cfg.Batch, LR: cfg.LR, BestVal: math.MaxFloat64}
 	return t, nil
 }
@@ -71,6 +76,15 @@ func newSchedule(cfg Config) optim.Schedule {
 		return &optim.OneCycle{Epochs: cfg.Epochs}
 	}
 	return optim.NewPlateau(cfg.PlateauFactor, cfg.PlateauPatience)
+}
+
+// initFrom loads the weights and statistics of the checkpoint at path into the model.
+func (t *Trainer) initFrom(path string) error {
+	f, err := checkpoint.Open(path)
+	if err != nil {
+		return err
+	}
+	return errors.Wrap(f.LoadInto(t.main.model), "train: Init")
 }
 
 // Model is the training model (its weights are the run's weights).

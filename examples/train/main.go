@@ -19,6 +19,7 @@ import (
 	"github.com/lightzoo/lightzoo/datasets"
 	"github.com/lightzoo/lightzoo/light"
 	"github.com/lightzoo/lightzoo/train"
+	"github.com/lightzoo/lightzoo/train/checkpoint"
 	"github.com/lightzoo/lightzoo/zoo"
 )
 
@@ -47,6 +48,7 @@ func run() error {
 	flag.Float64Var(&cfg.LR, "lr", 0, "learning rate; 0: the paper's for the model (1e-3 MNIST-like, 1e-4 CIFAR)")
 	flag.IntVar(&cfg.Batch, "batch", 64, "training batch size")
 	flag.BoolVar(&cfg.Augment, "augment", false, "random crops and flips")
+	flag.StringVar(&cfg.Init, "init", "", "start from this checkpoint's weights (e.g. from examples/compress); its model and variant are the run's unless -model or -variant say otherwise")
 	flag.StringVar(&cfg.Schedule, "schedule", train.Plateau, "learning-rate schedule: plateau (the paper's), or with -protocol clean cosine or onecycle")
 	flag.BoolVar(&resume, "resume", false, "continue from the checkpoint in -out")
 	flag.BoolVar(&force, "force", false, "start a new run in an -out that holds another run's files, removing them")
@@ -59,6 +61,11 @@ func run() error {
 	}
 	if err := checkFlags(cfg, resume, force); err != nil {
 		return err
+	}
+	if cfg.Init != "" {
+		if err := fromInit(&cfg, &variant); err != nil {
+			return err
+		}
 	}
 	v, err := light.ParseVariant(variant)
 	if err != nil {
@@ -104,6 +111,23 @@ func run() error {
 		return err
 	}
 	return report(res, asJSON)
+}
+
+// fromInit takes the model and variant of the -init checkpoint for the flags not given.
+func fromInit(cfg *train.Config, variant *string) error {
+	f, err := checkpoint.Open(cfg.Init)
+	if err != nil {
+		return fmt.Errorf("-init: %v", err)
+	}
+	set := map[string]bool{}
+	flag.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if !set["model"] {
+		cfg.Model = f.Spec.Name
+	}
+	if !set["variant"] {
+		*variant = f.Variant.Name()
+	}
+	return nil
 }
 
 // checkFlags refuses values that cannot make a run, before any work.

@@ -1,0 +1,248 @@
+// Package compress turns a trained Conv2D model into a light one: every convolution kernel
+// and the head's weight are replaced by the truncated SVD of the trained matrix (Denton et
+// al., 2014), with per-layer ranks chosen for a parameter budget or an energy threshold, and
+// the biases, BatchNorm scales, shifts and statistics carried over. The result is an
+// ordinary LowRank light model, to fine-tune, evaluate, predict with or checkpoint.
+package compress
+
+import (
+	"math"
+	"strings"
+
+	"github.com/pkg/errors"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/lightzoo/lightzoo/light"
+	"github.com/lightzoo/lightzoo/zoo"
+)
+
+// Layer is one factorizable layer of a trained model: its trained weight as a matrix (rows:
+// a convolution's (channel, ky, kx) patch or a dense layer's inputs; columns: its outputs),
+// the weight's SVD, and the scale the light layer multiplies its factors' product by.
+type Layer struct {
+	Name       string
+	Rows, Cols int
+	Scale      float64
+	Sigma      []float64 // singular values, largest first
+	svd        mat.SVD
+}
+
+// MaxRank is the largest rank the layer can take.
+func (l *Layer) MaxRank() int { return min(l.Rows, l.Cols) }
+
+// Energy is the fraction of the weight's squared Frobenius norm that rank k keeps.
+func (l *Layer) Energy(k int) float64 {
+	var kept, all float64
+	for i, s := range l.Sigma {
+		all += s * s
+		if i < k {
+			kept += s * s
+		}
+	}
+	if all == 0 {
+		return 1
+	}
+	return kept / all
+}
+
+// Layers factorizes the trained weights of a Conv2D model (light.Regular), in the order the
+// model creates them.
+func Layers(src *zoo.Model) ([]*Layer, error) {
+	if _, ok := src.Variant.(light.Regular); !ok {
+		return nil, errors.Errorf("compress: %s is %s; compression starts from a trained Conv2D (conv2d) model", src.Spec.Name, src.Variant.Name())
+	}
+	var out []*Layer
+	for _, p := range src.Scope.Params() {
+		name, isWeight := strings.CutSuffix(p.Name, "/w")
+		if !isWeight {
+			continue
+		}
+		s := p.Node.Shape()
+		var l *Layer
+		switch len(s) {
+		case 4: // (filters, cin, kh, kw): the matrix is the kernel's transpose, (cin·kh·kw, filters)
+			rows := s[1] * s[2] * s[3]
+			l = &Layer{Name: name, Rows: rows, Cols: s[0], Scale: 1}
+			l.factorize(mat.DenseCopyOf(asMatrix(p, s[0], rows).T()))
+		case 2: // dense (in, units), which LightDense scales by 2/units
+			l = &Layer{Name: name, Rows: s[0], Cols: s[1], Scale: 2 / float64(s[1])}
+			l.factorize(asMatrix(p, s[0], s[1]))
+		default:
+			return nil, errors.Errorf("compress: parameter %s has shape %v", p.Name, s)
+		}
+		if l.Sigma == nil {
+			return nil, errors.Errorf("compress: the SVD of %s did not converge", p.Name)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+func (l *Layer) factorize(w *mat.Dense) {
+	if l.svd.Factorize(w, mat.SVDThin) {
+		l.Sigma = l.svd.Values(nil)
+	}
+}
+
+// factors are the rank-k truncation, split evenly and divided by √Scale: W1 (Rows, k), W2
+// (k, Cols), with Scale·W1·W2 the truncated weight.
+func (l *Layer) factors(k int) (w1, w2 []float64) {
+	var u, v mat.Dense
+	l.svd.UTo(&u)
+	l.svd.VTo(&v)
+	w1, w2 = make([]float64, l.Rows*k), make([]float64, k*l.Cols)
+	for j := 0; j < k; j++ {
+		r := math.Sqrt(l.Sigma[j] / l.Scale)
+		for i := 0; i < l.Rows; i++ {
+			w1[i*k+j] = u.At(i, j) * r
+		}
+		for i := 0; i < l.Cols; i++ {
+			w2[j*l.Cols+i] = v.At(i, j) * r
+		}
+	}
+	return w1, w2
+}
+
+// Variant is the LowRank light variant with the given per-layer ranks (the head's is also its
+// DenseRank, the largest convolution rank its ConvRank, so that the name reads sensibly).
+func Variant(ranks map[string]int) light.Light {
+	v := light.Light{Form: light.LowRank, DenseRank: ranks["head"], Ranks: light.LayerRanks(ranks)}
+	for name, k := range ranks {
+		if name != "head" {
+			v.ConvRank = max(v.ConvRank, k)
+		}
+	}
+	return v
+}
+
+// Total is the parameter count (Keras' total, with BatchNorm statistics) of src compressed
+// with ranks.
+func Total(src *zoo.Model, layers []*Layer, ranks map[string]int) int {
+	n := src.Total()
+	for _, l := range layers {
+		n += ranks[l.Name]*(l.Rows+l.Cols) - l.Rows*l.Cols
+	}
+	return n
+}
+
+// ForEnergy gives each layer the smallest rank that keeps at least the fraction energy of its
+// weight's squared Frobenius norm.
+func ForEnergy(layers []*Layer, energy float64) (map[string]int, error) {
+	if !(energy > 0 && energy <= 1) {
+		return nil, errors.Errorf("compress: energy %g is not in (0, 1]", energy)
+	}
+	ranks := map[string]int{}
+	for _, l := range layers {
+		k := 1
+		for k < l.MaxRank() && l.Energy(k) < energy {
+			k++
+		}
+		ranks[l.Name] = k
+	}
+	return ranks, nil
+}
+
+// ForBudget chooses per-layer ranks whose compressed model has at most budget parameters:
+// every layer starts at rank 1, then, greedily, the rank step that buys the most of its
+// layer's energy per parameter it costs is taken, as long as it fits.
+func ForBudget(src *zoo.Model, layers []*Layer, budget int) (map[string]int, error) {
+	ranks := map[string]int{}
+	for _, l := range layers {
+		ranks[l.Name] = 1
+	}
+	total := Total(src, layers, ranks)
+	if total > budget {
+		return nil, errors.Errorf("compress: even rank 1 everywhere needs %d parameters, over the budget of %d", total, budget)
+	}
+	for {
+		best, bestGain := -1, 0.0
+		for i, l := range layers {
+			k, cost := ranks[l.Name], l.Rows+l.Cols
+			if k >= l.MaxRank() || total+cost > budget {
+				continue
+			}
+			if gain := (l.Energy(k+1) - l.Energy(k)) / float64(cost); gain > bestGain {
+				best, bestGain = i, gain
+			}
+		}
+		if best < 0 {
+			return ranks, nil
+		}
+		ranks[layers[best].Name]++
+		total += layers[best].Rows + layers[best].Cols
+	}
+}
+
+// FromConv2D returns the light model of src compressed with ranks, built with cfg (its batch,
+// mode and dtype; the seed does not matter: every value comes from src).
+func FromConv2D(src *zoo.Model, layers []*Layer, ranks map[string]int, cfg zoo.Config) (*zoo.Model, error) {
+	for _, l := range layers {
+		if k := ranks[l.Name]; k < 1 || k > l.MaxRank() {
+			return nil, errors.Errorf("compress: rank %d for %s; it takes 1 to %d", k, l.Name, l.MaxRank())
+		}
+	}
+	dst, err := zoo.New(src.Spec, Variant(ranks), cfg)
+	if err != nil {
+		return nil, errors.Wrap(err, "compress")
+	}
+	values := map[string][]float64{}
+	for _, l := range layers {
+		values[l.Name+"/w1"], values[l.Name+"/w2"] = l.factors(ranks[l.Name])
+	}
+	for _, p := range src.Scope.Params() {
+		if _, factorized := values[p.Name+"1"]; !factorized {
+			values[p.Name] = floats(p)
+		}
+	}
+	for _, p := range dst.Scope.Params() {
+		v, ok := values[p.Name]
+		if !ok || len(v) != p.Size() {
+			return nil, errors.Errorf("compress: no value of %d for %s", p.Size(), p.Name)
+		}
+		setFloats(p, v)
+	}
+	return dst, copyStats(src, dst)
+}
+
+// copyStats carries the BatchNorm running statistics over.
+func copyStats(src, dst *zoo.Model) error {
+	stats := map[string][2][]float64{}
+	for _, bn := range src.Scope.BatchNorms() {
+		mean, vari := bn.Stats()
+		stats[bn.Name] = [2][]float64{mean, vari}
+	}
+	for _, bn := range dst.Scope.BatchNorms() {
+		if err := bn.SetStats(stats[bn.Name][0], stats[bn.Name][1]); err != nil {
+			return errors.Wrap(err, "compress")
+		}
+	}
+	return nil
+}
+
+
+func asMatrix(p *light.Param, rows, cols int) *mat.Dense { return mat.NewDense(rows, cols, floats(p)) }
+
+func floats(p *light.Param) []float64 {
+	switch d := p.Node.Value().Data().(type) {
+	case []float32:
+		out := make([]float64, len(d))
+		for i, v := range d {
+			out[i] = float64(v)
+		}
+		return out
+	case []float64:
+		return append([]float64(nil), d...)
+	}
+	return nil
+}
+
+func setFloats(p *light.Param, v []float64) {
+	switch d := p.Node.Value().Data().(type) {
+	case []float32:
+		for i := range d {
+			d[i] = float32(v[i])
+		}
+	case []float64:
+		copy(d, v)
+	}
+}

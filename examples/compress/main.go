@@ -1,0 +1,86 @@
+// Command compress turns a trained Conv2D checkpoint into a light low-rank one: each kernel
+// and the head's weight become the truncated SVD of the trained matrix, with per-layer ranks
+// chosen for a parameter budget or an energy threshold; biases and BatchNorm carry over. The
+// result is an ordinary checkpoint: evaluate and predict take it, and examples/train -init
+// fine-tunes it.
+//
+//	go run ./examples/compress -checkpoint runs/mnist-conv2d/checkpoint.safetensors -budget 0.333 -o runs/mnist-svd3/init.safetensors
+//	go run ./examples/train -model mnist -init runs/mnist-svd3/init.safetensors -protocol clean -out runs/mnist-svd3
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"github.com/lightzoo/lightzoo/compress"
+	"github.com/lightzoo/lightzoo/train/checkpoint"
+	"github.com/lightzoo/lightzoo/zoo"
+)
+
+func main() {
+	path := flag.String("checkpoint", "", "a trained Conv2D (conv2d) checkpoint (required)")
+	budget := flag.Float64("budget", 0, "keep at most this fraction of the Conv2D model's parameters, e.g. 0.333")
+	energy := flag.Float64("energy", 0, "instead: keep at least this fraction of each layer's singular-value energy, e.g. 0.9")
+	out := flag.String("o", "", "checkpoint to write (required)")
+	flag.Parse()
+	if err := run(*path, *budget, *energy, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "compress:", err)
+		os.Exit(1)
+	}
+}
+
+func run(path string, budget, energy float64, out string) error {
+	switch {
+	case path == "" || out == "":
+		return fmt.Errorf("usage: compress -checkpoint FILE (-budget F | -energy F) -o FILE")
+	case flag.NArg() > 0:
+		return fmt.Errorf("unexpected argument %q; every setting is a flag (see -h)", flag.Arg(0))
+	case (budget == 0) == (energy == 0):
+		return fmt.Errorf("pass one of -budget (a fraction of the parameters) and -energy (a fraction of each layer's energy)")
+	case budget != 0 && !(budget > 0 && budget < 1):
+		return fmt.Errorf("-budget %g: use a fraction between 0 and 1", budget)
+	}
+	f, err := checkpoint.Open(path)
+	if err != nil {
+		return err
+	}
+	src, err := f.Build(zoo.Config{Batch: 1, Inference: true})
+	if err != nil {
+		return err
+	}
+	layers, err := compress.Layers(src)
+	if err != nil {
+		return err
+	}
+	var ranks map[string]int
+	if budget > 0 {
+		ranks, err = compress.ForBudget(src, layers, int(budget*float64(src.Total())))
+	} else {
+		ranks, err = compress.ForEnergy(layers, energy)
+	}
+	if err != nil {
+		return err
+	}
+	dst, err := compress.FromConv2D(src, layers, ranks, zoo.Config{Batch: 1, Inference: true})
+	if err != nil {
+		return err
+	}
+	if err := checkpoint.Save(out, dst, nil, nil); err != nil {
+		return err
+	}
+	report(src, dst, layers, ranks, out)
+	return nil
+}
+
+func report(src, dst *zoo.Model, layers []*compress.Layer, ranks map[string]int, out string) {
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "layer\tweight\trank\tenergy kept")
+	for _, l := range layers {
+		fmt.Fprintf(tw, "%s\t%dx%d\t%d\t%.3f\n", l.Name, l.Rows, l.Cols, ranks[l.Name], l.Energy(ranks[l.Name]))
+	}
+	tw.Flush()
+	fmt.Printf("%s: %s %s, %d parameters (%.1f%% of Conv2D's %d)\n", out, dst.Spec.Name, dst.Variant.Name(),
+		dst.Total(), 100*float64(dst.Total())/float64(src.Total()), src.Total())
+}
