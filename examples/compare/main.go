@@ -24,6 +24,7 @@ import (
 
 	"github.com/lightzoo/lightzoo/datasets"
 	"github.com/lightzoo/lightzoo/light"
+	"github.com/lightzoo/lightzoo/sweep"
 	"github.com/lightzoo/lightzoo/train"
 	"github.com/lightzoo/lightzoo/zoo"
 )
@@ -75,21 +76,21 @@ func main() {
 	case *trainImages < 0 || *testImages < 0:
 		err = fmt.Errorf("compare: -images %d, -test-images %d: use 0 (all) or more", *trainImages, *testImages)
 	}
-	part, sharded, serr := parseShard(*shardFlag, *shards, os.Getenv)
+	part, sharded, serr := sweep.ParseShard(*shardFlag, *shards, os.Getenv)
 	if err == nil {
 		err = serr
 	}
 	s := settings{runs: *runs, out: *out, dataDir: *dataDir, epochs: *epochs, trainImages: *trainImages, testImages: *testImages}
 	if err == nil && sharded && !*reportOnly {
-		jobs = shardOf(jobs, part)
+		jobs = sweep.Take(jobs, part)
 		fmt.Fprintf(os.Stderr, "compare: shard %v: %d runs\n", part, len(jobs))
-		if err = sweep(jobs, s, nil); err == nil {
+		if err = runAll(jobs, s, nil); err == nil {
 			fmt.Fprintf(os.Stderr, "compare: shard %v done; merge the shards' runs with -report\n", part)
 			return
 		}
 	}
 	if err == nil && !*reportOnly {
-		err = sweep(jobs, s, func() error { return writeReport(jobs, *runs, *out) })
+		err = runAll(jobs, s, func() error { return writeReport(jobs, *runs, *out) })
 	}
 	if !sharded && (err == nil || errors.Is(err, train.ErrInterrupted)) {
 		if rerr := writeReport(jobs, *runs, *out); rerr != nil && err == nil {
@@ -144,9 +145,9 @@ type settings struct {
 	epochs, trainImages, testImages int
 }
 
-// sweep runs every job that has no result yet, resuming those with a checkpoint, and calls
+// runAll runs every job that has no result yet, resuming those with a checkpoint, and calls
 // after (when not nil) after each run.
-func sweep(jobs []job, s settings, after func() error) error {
+func runAll(jobs []job, s settings, after func() error) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	data := map[string]*datasets.Dataset{}

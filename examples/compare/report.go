@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/lightzoo/lightzoo/light"
+	"github.com/lightzoo/lightzoo/sweep"
 	"github.com/lightzoo/lightzoo/train"
 	"github.com/lightzoo/lightzoo/zoo"
 )
@@ -263,14 +264,6 @@ func provenance(rows []row) string {
 	return "commit " + strings.Join(parts, "; ")
 }
 
-func minMax(rows []row, f func(row) float64) (lo, hi float64) {
-	lo, hi = math.Inf(1), math.Inf(-1)
-	for _, r := range rows {
-		lo, hi = math.Min(lo, f(r)), math.Max(hi, f(r))
-	}
-	return lo, hi
-}
-
 // bySetting groups rows of one table by variant, in their first order.
 func bySetting(rows []row) [][]row {
 	var out [][]row
@@ -288,17 +281,16 @@ func bySetting(rows []row) [][]row {
 	return out
 }
 
-func meanSD(rows []row, f func(row) float64) (mean, sd float64) {
-	for _, r := range rows {
-		mean += f(r) / float64(len(rows))
+func meanSD(rows []row, f func(row) float64) (mean, sd float64) { return sweep.MeanSD(values(rows, f)) }
+
+func minMax(rows []row, f func(row) float64) (lo, hi float64) { return sweep.MinMax(values(rows, f)) }
+
+func values(rows []row, f func(row) float64) []float64 {
+	out := make([]float64, len(rows))
+	for i, r := range rows {
+		out[i] = f(r)
 	}
-	if len(rows) < 2 {
-		return mean, 0
-	}
-	for _, r := range rows {
-		sd += (f(r) - mean) * (f(r) - mean) / float64(len(rows)-1)
-	}
-	return mean, math.Sqrt(sd)
+	return out
 }
 
 func pm(mean, sd float64, n int) string {

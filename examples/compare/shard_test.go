@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/lightzoo/lightzoo/datasets"
+	"github.com/lightzoo/lightzoo/sweep"
 )
 
 func TestParseShard(t *testing.T) {
@@ -40,7 +41,7 @@ func TestParseShard(t *testing.T) {
 		{"", 0, env("JOB_COMPLETION_INDEX", "1"), "error"},
 	}
 	for _, tc := range cases {
-		s, ok, err := parseShard(tc.flag, tc.shards, tc.env)
+		s, ok, err := sweep.ParseShard(tc.flag, tc.shards, tc.env)
 		got := ""
 		switch {
 		case err != nil:
@@ -55,7 +56,7 @@ func TestParseShard(t *testing.T) {
 	jobs, _ := plan("mnist,cifar10", "paper", "1,2", "")
 	var all []string
 	for i := range 3 {
-		for _, j := range shardOf(jobs, shard{i, 3}) {
+		for _, j := range sweep.Take(jobs, sweep.Shard{Index: i, Count: 3}) {
 			all = append(all, j.name())
 		}
 	}
@@ -92,7 +93,10 @@ func TestShardedSweepEqualsOneProcess(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, s := range []string{"0/3", "1/3", "2/3"} {
 		wg.Add(1)
-		go func() { defer wg.Done(); compare("-shard", s, "-runs", filepath.Join(many, "runs"), "-out", filepath.Join(many, "results")) }()
+		go func() {
+			defer wg.Done()
+			compare("-shard", s, "-runs", filepath.Join(many, "runs"), "-out", filepath.Join(many, "results"))
+		}()
 	}
 	wg.Wait()
 	compare("-report", "-runs", filepath.Join(many, "runs"), "-out", filepath.Join(many, "results"))
