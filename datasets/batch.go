@@ -72,6 +72,20 @@ func (s *Set) First(n int) (*Set, error) {
 	return s.Subset(idx), nil
 }
 
+// Keep keeps the first train training and test test images (0 keeps a split whole).
+func (d *Dataset) Keep(train, test int) error {
+	tr, err := d.Train.First(train)
+	if err != nil {
+		return errors.Wrap(err, "training split")
+	}
+	te, err := d.Test.First(test)
+	if err != nil {
+		return errors.Wrap(err, "test split")
+	}
+	d.Train, d.Test = tr, te
+	return nil
+}
+
 // Subset returns the images idx of s (copied).
 func (s *Set) Subset(idx []int) *Set {
 	size := s.ImageSize()

@@ -20,9 +20,9 @@ type Build struct {
 	Kernels string `json:"kernels"`
 }
 
-// currentBuild reads the VCS stamp that go build writes into the binary, or, under go run
+// CurrentBuild reads the VCS stamp that go build writes into the binary, or, under go run
 // and go test (which stamp none), asks git about the working tree the program runs in.
-func currentBuild() Build {
+func CurrentBuild() Build {
 	b := Build{Go: runtime.Version(), Procs: runtime.GOMAXPROCS(0), Kernels: light.KernelPath(), Commit: "unknown"}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range info.Settings {

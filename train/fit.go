@@ -259,7 +259,7 @@ func (t *Trainer) finish(test *datasets.Set) (*Result, error) {
 	r := &Result{Model: t.spec.Name, Variant: m.Variant.Name(), Protocol: t.cfg.Protocol, Schedule: t.cfg.Schedule, Init: t.cfg.Init,
 		Seed: t.cfg.Seed, Epochs: len(t.state.History), StoppedEarly: t.state.Stopped, Trainable: m.Trainable(),
 		Total: m.Total(), FLOPs: m.FLOPs(), TestAccuracy: tm.Accuracy, TestAccuracyBatchStats: bs.Accuracy, TestLoss: tm.Loss, L2Penalty: penalty(m, t.cfg.L2), TestImages: tm.Images,
-		Test: tm, History: t.state.History, Build: currentBuild(),
+		Test: tm, History: t.state.History, Build: CurrentBuild(),
 		DataVerified: t.data.Verified(), Unverified: t.data.Unverified(), WeightsDigest: checkpoint.Digest(m),
 		TrainImages: t.trainImages, Command: t.command()}
 	var secs float64

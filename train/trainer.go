@@ -143,6 +143,15 @@ func (t *Trainer) Start(command string, overwrite bool) error {
 	return checkpoint.WriteAtomic(filepath.Join(t.cfg.Out, "command.txt"), []byte(command+"\n"))
 }
 
+// Continue is what a sweep does with a run directory that has no result: resume from its
+// checkpoint if there is one, else start afresh (whatever is there never finished an epoch).
+func (t *Trainer) Continue(command string) error {
+	if t.HasCheckpoint() {
+		return t.Resume()
+	}
+	return t.Start(command, true)
+}
+
 // Resume loads the run directory's checkpoint, refusing one written with another protocol,
 // seed or batch size (which would not continue the same run).
 func (t *Trainer) Resume() error {

@@ -187,10 +187,7 @@ func (s settings) load(name string) (*datasets.Dataset, error) {
 	for _, w := range d.Warnings() {
 		fmt.Fprintln(os.Stderr, w)
 	}
-	if d.Train, err = d.Train.First(s.trainImages); err == nil {
-		d.Test, err = d.Test.First(s.testImages)
-	}
-	return d, err
+	return d, d.Keep(s.trainImages, s.testImages)
 }
 
 func runJob(ctx context.Context, j job, dir string, d *datasets.Dataset, s settings) error {
@@ -204,12 +201,7 @@ func runJob(ctx context.Context, j job, dir string, d *datasets.Dataset, s setti
 		return err
 	}
 	defer t.Close()
-	if t.HasCheckpoint() {
-		err = t.Resume()
-	} else {
-		err = t.Start(j.command(dir, s), true) // no result and no checkpoint: whatever is there never finished an epoch
-	}
-	if err != nil {
+	if err := t.Continue(j.command(dir, s)); err != nil {
 		return err
 	}
 	_, err = t.Fit(ctx, d)

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"image/color"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,9 +12,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/lightzoo/lightzoo/sweep"
 	"github.com/lightzoo/lightzoo/train"
 )
 
@@ -38,7 +36,7 @@ func writePlots(rows []row, curves map[string][]curve, dir string) error {
 	}
 	for model, rs := range byModel {
 		p, legend := accuracyPlot(model, rs)
-		if err := save(p, legend, filepath.Join(dir, model+"-accuracy")); err != nil {
+		if err := sweep.SavePlot(p, legend, filepath.Join(dir, model+"-accuracy")); err != nil {
 			return err
 		}
 		for _, protocol := range []string{train.Paper, train.Clean} {
@@ -47,7 +45,7 @@ func writePlots(rows []row, curves map[string][]curve, dir string) error {
 				continue
 			}
 			p, legend := curvePlot(model, protocol, cs)
-			if err := save(p, legend, filepath.Join(dir, model+"-"+protocol+"-curves")); err != nil {
+			if err := sweep.SavePlot(p, legend, filepath.Join(dir, model+"-"+protocol+"-curves")); err != nil {
 				return err
 			}
 		}
@@ -74,25 +72,6 @@ func rowLabel(variant string) string {
 	return "k=" + strings.TrimPrefix(variant, "light")
 }
 
-// paramTicks marks 1, 2 and 5 times each power of ten, labelled 2k, 5k, 10k, ...
-type paramTicks struct{}
-
-func (paramTicks) Ticks(lo, hi float64) []plot.Tick {
-	var ticks []plot.Tick
-	for p := 1.0; p <= hi; p *= 10 {
-		for _, m := range []float64{1, 2, 5} {
-			if v := m * p; v >= lo && v <= hi {
-				label := fmt.Sprintf("%g", v)
-				if v >= 1000 {
-					label = fmt.Sprintf("%gk", v/1000)
-				}
-				ticks = append(ticks, plot.Tick{Value: v, Label: label})
-			}
-		}
-	}
-	return ticks
-}
-
 // spread is the mean of a variant's runs with error bars from their min to their max.
 type spread struct {
 	plotter.XYs
@@ -108,7 +87,7 @@ func accuracyPlot(model string, rows []row) (*plot.Plot, plot.Legend) {
 	p.Title.Text = model + ": test accuracy against parameters" + subsetNote(rows) + "\nours: mean over seeds, bars from min to max"
 	p.X.Label.Text = "total parameters (log scale)"
 	p.Y.Label.Text = "test accuracy"
-	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, paramTicks{}
+	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, sweep.ParamTicks{}
 	legend := plot.NewLegend()
 	for i, protocol := range []string{train.Paper, train.Clean} {
 		var s spread
@@ -258,49 +237,3 @@ func dashes(i int) []vg.Length {
 }
 
 func shade(i int) color.Color { return []color.Color{color.Black, color.Gray{Y: 110}}[i%2] }
-
-// size of every plot and of the legend column beside it.
-const (
-	plotWidth   = 8 * vg.Inch
-	plotHeight  = 4.5 * vg.Inch
-	legendWidth = 2 * vg.Inch
-)
-
-// save draws p with its legend in a column to the right of the data, as PNG and SVG.
-func save(p *plot.Plot, legend plot.Legend, base string) error {
-	p.BackgroundColor = color.White
-	for _, ext := range []string{".png", ".svg"} {
-		var c interface {
-			vg.CanvasSizer
-			io.WriterTo
-		}
-		if ext == ".png" {
-			c = vgimg.PngCanvas{Canvas: vgimg.New(plotWidth, plotHeight)}
-		} else {
-			c = vgsvg.New(plotWidth, plotHeight)
-		}
-		dc := draw.New(c)
-		dc.SetColor(color.White)
-		dc.Fill(dc.Rectangle.Path())
-		p.Draw(draw.Crop(dc, 0, -legendWidth, 0, -vg.Points(6)))
-		legend.Top, legend.Left = true, true
-		legend.YOffs = -vg.Points(30)
-		legend.Draw(draw.Crop(dc, plotWidth-legendWidth, 0, 0, 0))
-		if err := writeFile(base+ext, c); err != nil {
-			return fmt.Errorf("compare: plot %s: %v", base+ext, err)
-		}
-	}
-	return nil
-}
-
-func writeFile(path string, w io.WriterTo) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := w.WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}

@@ -55,6 +55,7 @@ func run() error {
 	flag.BoolVar(&asJSON, "json", false, "print the final summary as one JSON object")
 	flag.IntVar(&trainImages, "images", 0, "train on the first N training images; 0: all")
 	flag.IntVar(&testImages, "test-images", 0, "test on the first N test images; 0: all")
+	flag.IntVar(&cfg.Holdout, "holdout", 5000, "clean protocol: validation images held out of the training set")
 	flag.Parse()
 	if trainImages < 0 || testImages < 0 {
 		return fmt.Errorf("train: -images %d, -test-images %d: use 0 (all) or more", trainImages, testImages)
@@ -85,11 +86,8 @@ func run() error {
 	for _, w := range data.Warnings() {
 		fmt.Fprintln(os.Stderr, w)
 	}
-	if data.Train, err = data.Train.First(trainImages); err != nil {
-		return fmt.Errorf("-images: %v", err)
-	}
-	if data.Test, err = data.Test.First(testImages); err != nil {
-		return fmt.Errorf("-test-images: %v", err)
+	if err := data.Keep(trainImages, testImages); err != nil {
+		return fmt.Errorf("train: -images, -test-images: %v", err)
 	}
 	if err := t.CheckData(data); err != nil {
 		return err

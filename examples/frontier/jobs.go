@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/lightzoo/lightzoo/compress"
+	"github.com/lightzoo/lightzoo/datasets"
+	"github.com/lightzoo/lightzoo/infer"
+	"github.com/lightzoo/lightzoo/light"
+	"github.com/lightzoo/lightzoo/train"
+	"github.com/lightzoo/lightzoo/train/checkpoint"
+	"github.com/lightzoo/lightzoo/zoo"
+)
+
+// job is one run of the frontier: a model trained from scratch, or Conv2D compressed to a
+// budget and fine-tuned (or only evaluated).
+type job struct {
+	spec    zoo.Spec
+	seed    uint64
+	label   string // the row: conv2d, separable, light3, spectral-frob-b3, svd-b3, ...
+	family  string // the plot's series
+	variant light.Variant
+	// compress jobs start from the seed's Conv2D run, compressed to 1/budget of its
+	// parameters; finetune trains the result, else it is only evaluated.
+	compress, finetune bool
+	budget             int
+}
+
+// Families of the plot and the tables.
+const (
+	famConv2D    = "Conv2D"
+	famSeparable = "SeparableConv2D"
+	famPaper     = "LightLayers (paper)"
+	famSpectral  = "low-rank spectral+FD"
+	famSVD       = "SVD of Conv2D, tuned"
+	famAblation  = "ablation"
+)
+
+func (j job) name() string { return fmt.Sprintf("%s-%s-seed%d", j.spec.Name, j.label, j.seed) }
+
+func (j job) dir(o options) string { return filepath.Join(o.runs, j.name()) }
+
+// sourceDir is the seed's Conv2D run, which compressions start from.
+func (j job) sourceDir(o options) string {
+	return filepath.Join(o.runs, fmt.Sprintf("%s-conv2d-seed%d", j.spec.Name, j.seed))
+}
+
+// modelJobs are one model's and seed's jobs.
+func modelJobs(spec zoo.Spec, seed uint64, budgets []int, o options) ([]job, error) {
+	jobs := []job{
+		{spec: spec, seed: seed, label: "conv2d", family: famConv2D, variant: light.Regular{}},
+		{spec: spec, seed: seed, label: "separable", family: famSeparable, variant: light.Separable{}},
+	}
+	for _, r := range spec.Paper {
+		if v, err := light.ParseVariant(r.Variant); err == nil && r.Variant != "conv2d" && r.Variant != "separable" {
+			jobs = append(jobs, job{spec: spec, seed: seed, label: r.Variant, family: famPaper, variant: v})
+		}
+	}
+	conv, err := zoo.New(spec, light.Regular{}, zoo.Config{})
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range budgets {
+		techniques := []technique{{"spectral-frob", famSpectral, true, o.frobenius}}
+		if b == o.ablation {
+			techniques = append(techniques, technique{"lowrank", famAblation, false, 0},
+				technique{"spectral", famAblation, true, 0}, technique{"frob", famAblation, false, o.frobenius})
+		}
+		for _, t := range techniques {
+			v, err := uniform(spec, conv.Total()/b, t)
+			if err != nil {
+				return nil, err
+			}
+			jobs = append(jobs, job{spec: spec, seed: seed, label: fmt.Sprintf("%s-b%d", t.label, b), family: t.family, variant: v, budget: b})
+		}
+		jobs = append(jobs, job{spec: spec, seed: seed, label: fmt.Sprintf("svd-b%d", b), family: famSVD, compress: true, finetune: true, budget: b})
+		if b == o.ablation {
+			jobs = append(jobs, job{spec: spec, seed: seed, label: fmt.Sprintf("svd-nofinetune-b%d", b), family: famAblation, compress: true, budget: b})
+		}
+	}
+	return jobs, nil
+}
+
+// technique is a way of training a low-rank light model from scratch.
+type technique struct {
+	label, family string
+	spectral      bool
+	frobenius     float64
+}
+
+// uniform is the low-rank light variant of the technique with the largest rank, the same in
+// every layer, whose model has at most budget parameters.
+func uniform(spec zoo.Spec, budget int, t technique) (light.Variant, error) {
+	var best light.Variant
+	for k := 1; k <= 64; k++ {
+		v := light.Light{ConvRank: k, DenseRank: k, Form: light.LowRank, Spectral: t.spectral, Frobenius: t.frobenius}
+		m, err := zoo.New(spec, v, zoo.Config{})
+		if err != nil || m.Total() > budget {
+			break
+		}
+		best = v
+	}
+	if best == nil {
+		return nil, fmt.Errorf("frontier: no low-rank %s model fits %d parameters", spec.Name, budget)
+	}
+	return best, nil
+}
+
+// run trains (or, for a compression that is not fine-tuned, evaluates) the job into its
+// directory.
+func (j job) run(ctx context.Context, d *datasets.Dataset, o options) error {
+	v, init := j.variant, ""
+	if j.compress {
+		var err error
+		if init, v, err = j.compressed(o); err != nil {
+			return err
+		}
+		if !j.finetune {
+			return j.evaluate(init, d, o)
+		}
+	}
+	cfg := train.Config{Model: j.spec.Name, Variant: v, Protocol: train.Clean, Schedule: o.schedule, Seed: j.seed,
+		Epochs: o.epochs, Holdout: o.holdout, Augment: o.augment && j.spec.Input[0] == 3, Init: init, Out: j.dir(o), Progress: os.Stderr, Log: os.Stderr}
+	t, err := train.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	if err := t.Continue(j.command(v, init, o)); err != nil {
+		return err
+	}
+	_, err = t.Fit(ctx, d)
+	return err
+}
+
+// compressed writes (once) and returns the compression of the seed's Conv2D weights (its
+// best by validation loss) to 1/budget of its parameters, and its variant.
+func (j job) compressed(o options) (string, light.Variant, error) {
+	path := filepath.Join(j.dir(o), "init.safetensors")
+	if f, err := checkpoint.Open(path); err == nil {
+		return path, f.Variant, nil
+	}
+	source := filepath.Join(j.sourceDir(o), "best.safetensors")
+	if !exists(source) {
+		source = filepath.Join(j.sourceDir(o), "checkpoint.safetensors")
+	}
+	f, err := checkpoint.Open(source)
+	if err != nil {
+		return "", nil, err
+	}
+	src, err := f.Build(zoo.Config{Batch: 1, Inference: true})
+	if err != nil {
+		return "", nil, err
+	}
+	layers, err := compress.Layers(src)
+	if err != nil {
+		return "", nil, err
+	}
+	ranks, err := compress.ForBudget(src, layers, src.Total()/j.budget)
+	if err != nil {
+		return "", nil, err
+	}
+	dst, err := compress.FromConv2D(src, layers, ranks, zoo.Config{Batch: 1, Inference: true})
+	if err == nil {
+		err = os.MkdirAll(j.dir(o), 0o755)
+	}
+	if err == nil {
+		err = checkpoint.Save(path, dst, nil, nil)
+	}
+	return path, dst.Variant, err
+}
+
+// evaluate scores the compressed model without training and writes its result.json.
+func (j job) evaluate(init string, d *datasets.Dataset, o options) error {
+	r, err := infer.Load(init)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	tm, err := r.Evaluate(d.Test)
+	if err != nil {
+		return err
+	}
+	m := r.Model()
+	res := train.Result{Model: j.spec.Name, Variant: m.Variant.Name(), Protocol: train.Clean, Seed: j.seed, Trainable: m.Trainable(),
+		Total: m.Total(), FLOPs: m.FLOPs(), TestAccuracy: tm.Accuracy, TestLoss: tm.Loss, TestImages: tm.Images, Test: tm,
+		DataVerified: d.Verified(), Unverified: d.Unverified(), Init: init, WeightsDigest: checkpoint.Digest(m),
+		Command: fmt.Sprintf("go run ./examples/evaluate -checkpoint %s", init), Build: train.CurrentBuild()}
+	out, err := train.MarshalJSON(res, true)
+	if err != nil {
+		return err
+	}
+	return checkpoint.WriteAtomic(filepath.Join(j.dir(o), "result.json"), append(out, '\n'))
+}
+
+// command is the examples/train command that makes the same run.
+func (j job) command(v light.Variant, init string, o options) string {
+	cmd := fmt.Sprintf("go run ./examples/train -model %s -variant %s -protocol clean -schedule %s -seed %d", j.spec.Name, v.Name(), o.schedule, j.seed)
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"epochs", o.epochs}, {"images", o.trainImages}, {"test-images", o.testImages}, {"holdout", o.holdout}} {
+		if f.v != 0 && !(f.name == "holdout" && f.v == 5000) {
+			cmd += fmt.Sprintf(" -%s %d", f.name, f.v)
+		}
+	}
+	if o.augment && j.spec.Input[0] == 3 {
+		cmd += " -augment"
+	}
+	if o.dataDir != "" {
+		cmd += " -data " + o.dataDir
+	}
+	if init != "" {
+		cmd += " -init " + init
+	}
+	return cmd + " -out " + j.dir(o)
+}
+
+// loaded caches the data sets a sweep reads.
+type loaded = datasets.Dataset
+
+func load(cache map[string]*loaded, name string, o options) (*loaded, error) {
+	if d, ok := cache[name]; ok {
+		return d, nil
+	}
+	d, err := datasets.Load(name, datasets.Options{Dir: o.dataDir})
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range d.Warnings() {
+		fmt.Fprintln(os.Stderr, w)
+	}
+	cache[name] = d
+	return d, d.Keep(o.trainImages, o.testImages)
+}

@@ -1,0 +1,79 @@
+package sweep
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"os"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// ParamTicks marks 1, 2 and 5 times each power of ten, labelled 2k, 5k, 10k, ...
+type ParamTicks struct{}
+
+func (ParamTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ticks []plot.Tick
+	for p := 1.0; p <= hi; p *= 10 {
+		for _, m := range []float64{1, 2, 5} {
+			if v := m * p; v >= lo && v <= hi {
+				label := fmt.Sprintf("%g", v)
+				if v >= 1000 {
+					label = fmt.Sprintf("%gk", v/1000)
+				}
+				ticks = append(ticks, plot.Tick{Value: v, Label: label})
+			}
+		}
+	}
+	return ticks
+}
+
+// size of every plot and of the legend column beside it.
+const (
+	plotWidth   = 8 * vg.Inch
+	plotHeight  = 4.5 * vg.Inch
+	legendWidth = 2 * vg.Inch
+)
+
+// SavePlot draws p with its legend in a column to the right of the data, as PNG and SVG.
+func SavePlot(p *plot.Plot, legend plot.Legend, base string) error {
+	p.BackgroundColor = color.White
+	for _, ext := range []string{".png", ".svg"} {
+		var c interface {
+			vg.CanvasSizer
+			io.WriterTo
+		}
+		if ext == ".png" {
+			c = vgimg.PngCanvas{Canvas: vgimg.New(plotWidth, plotHeight)}
+		} else {
+			c = vgsvg.New(plotWidth, plotHeight)
+		}
+		dc := draw.New(c)
+		dc.SetColor(color.White)
+		dc.Fill(dc.Rectangle.Path())
+		p.Draw(draw.Crop(dc, 0, -legendWidth, 0, -vg.Points(6)))
+		legend.Top, legend.Left = true, true
+		legend.YOffs = -vg.Points(30)
+		legend.Draw(draw.Crop(dc, plotWidth-legendWidth, 0, 0, 0))
+		if err := writeFile(base+ext, c); err != nil {
+			return fmt.Errorf("sweep: plot %s: %v", base+ext, err)
+		}
+	}
+	return nil
+}
+
+func writeFile(path string, w io.WriterTo) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := w.WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
