@@ -7,8 +7,13 @@
 #   bash results/sweep.sh            # from the repository root; hours, see README
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Every run is made by this commit's code, however many sittings the sweep takes: the binary
+# is built from a worktree at it and records it in each result.json.
+commit=${SWEEP_COMMIT:-3fc85ff3fb}
+src=/tmp/lightzoo-sweep-src
 bin=/tmp/lightzoo-sweep-compare
-go build -buildvcs=true -o "$bin" ./examples/compare   # the binary records its commit
+if [ ! -d "$src" ]; then git worktree add --detach "$src" "$commit"; fi
+go build -C "$src" -buildvcs=true -o "$bin" ./examples/compare
 mkdir -p runs/sweep
 for shard in 0/2 1/2; do
   (
