@@ -216,7 +216,7 @@ func BenchmarkConvKernels(b *testing.B) {
 		c, h, cout, k, str int
 	}{{"16to16_28x28", 16, 28, 16, 3, 1}, {"8to16_14x14", 8, 14, 16, 3, 1}, {"32to32_7x7", 32, 7, 32, 3, 1},
 		{"64to128_16x16", 64, 16, 128, 3, 1}, {"3to16_28x28", 3, 28, 16, 3, 1}, {"5to64_8x8", 5, 8, 64, 3, 1},
-		{"3to16_28x28_1x1", 3, 28, 16, 1, 1}} {
+		{"3to16_28x28_1x1", 3, 28, 16, 1, 1}, {"32to5_16x16", 32, 16, 5, 3, 1}, {"16to5_32x32", 16, 32, 5, 3, 1}} {
 		g := convGeom{geom: newGeom(tensor.Shape{64, tc.c, tc.h, tc.h}, tc.k, tc.k, tc.str), cout: tc.cout}
 		x := testkit.Narrow(testkit.RandTensor(tensor.Shape{64, tc.c, tc.h, tc.h}, 1).Data().([]float64))
 		w := testkit.Narrow(testkit.RandTensor(tensor.Shape{tc.cout, g.patch()}, 2).Data().([]float64))

@@ -47,6 +47,28 @@ func kernel(kb int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
 	kernelAVX2(kb, &a[0], &b[0], &c[0], ldb, ldc, store)
 }
 
+// kernelShifted is kernel with row p of B at x[offs[p]:] (MulShifted).
+func kernelShifted(kb int, a, x []float32, offs []int, c []float32, ldc int, store bool) {
+	if !Accelerated {
+		kernelGoShifted(kb, a, x, offs, c, ldc, store)
+		return
+	}
+	_ = a[kb*mr-1] // x's reads are bounded by MulShifted's check
+	_ = offs[kb-1]
+	_ = c[(mr-1)*ldc+nr-1]
+	if nr == 32 {
+		kernelAVX512Shifted(kb, &a[0], &x[0], &offs[0], &c[0], ldc, store)
+		return
+	}
+	kernelAVX2Shifted(kb, &a[0], &x[0], &offs[0], &c[0], ldc, store)
+}
+
+//go:noescape
+func kernelAVX2Shifted(kb int, a, x *float32, offs *int, c *float32, ldc int, store bool)
+
+//go:noescape
+func kernelAVX512Shifted(kb int, a, x *float32, offs *int, c *float32, ldc int, store bool)
+
 //go:noescape
 func dotAVX2(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float32)
 

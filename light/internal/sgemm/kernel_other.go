@@ -15,3 +15,7 @@ func kernel(kb int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
 func direct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
 	return false
 }
+
+func kernelShifted(kb int, a, x []float32, offs []int, c []float32, ldc int, store bool) {
+	kernelGoShifted(kb, a, x, offs, c, ldc, store)
+}

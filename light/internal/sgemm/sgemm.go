@@ -22,6 +22,9 @@ const (
 // accelerated processors: the longer its dot products (k), the better it runs.
 const DirectRows = 32
 
+// MaxTile is the widest register tile's columns: MulShifted reads whole tiles.
+const MaxTile = maxNR
+
 // mr x nr is the register tile: 8x32 for the AVX-512 kernel, else 6x16.
 var mr, nr = 6, 16
 
