@@ -226,16 +226,7 @@ func macro(mb, kb int, a []float32, buf *buffers, bb blockB, c []float32, ldc in
 				continue
 			}
 			kernel(kb, ap, bp, ldb, buf.edge[:], nr, true)
-			for i := 0; i < rows; i++ {
-				dst, src := c[(ir+i)*ldc+jr:][:cols], buf.edge[i*nr:i*nr+cols]
-				if store {
-					copy(dst, src)
-					continue
-				}
-				for j, v := range src {
-					dst[j] += v
-				}
-			}
+			addEdge(buf.edge[:], c[ir*ldc+jr:], ldc, rows, cols, store)
 		}
 	}
 }
@@ -253,16 +244,7 @@ func kernelGo(kb int, a, b []float32, ldb int, c []float32, ldc int, store bool)
 			}
 		}
 	}
-	for i := 0; i < mr; i++ {
-		row := c[i*ldc:][:nr]
-		if store {
-			copy(row, acc[i*nr:(i+1)*nr])
-			continue
-		}
-		for j, v := range acc[i*nr : (i+1)*nr] {
-			row[j] += v
-		}
-	}
+	addEdge(acc[:], c, ldc, mr, nr, store)
 }
 
 // dot is Σ x[p]·y[p] over x.

@@ -39,7 +39,8 @@ func (p *PackedA) MulShifted(x []float32, offs []int, n int, c []float32, ldc in
 	}
 }
 
-// addEdge stores (or adds) the rows x cols corner of an edge tile into C, as macro does.
+// addEdge stores (or, without store, adds) the rows x cols corner of a tile computed into a
+// buffer of nr columns into C.
 func addEdge(edge, c []float32, ldc, rows, cols int, store bool) {
 	for i := 0; i < rows; i++ {
 		dst, src := c[i*ldc:][:cols], edge[i*nr:i*nr+cols]
@@ -65,14 +66,5 @@ func kernelGoShifted(kb int, a, x []float32, offs []int, c []float32, ldc int, s
 			}
 		}
 	}
-	for i := 0; i < mr; i++ {
-		row := c[i*ldc:][:nr]
-		if store {
-			copy(row, acc[i*nr:(i+1)*nr])
-			continue
-		}
-		for j, v := range acc[i*nr : (i+1)*nr] {
-			row[j] += v
-		}
-	}
+	addEdge(acc[:], c, ldc, mr, nr, store)
 }
