@@ -12,9 +12,17 @@ cd "$(dirname "$0")/.."
 commit=${SWEEP_COMMIT:-3fc85ff3fb}
 src=/tmp/lightzoo-sweep-src
 bin=/tmp/lightzoo-sweep-compare
-if [ ! -d "$src" ]; then git worktree add --detach "$src" "$commit"; fi
+if [ ! -d "$src" ]; then git worktree prune; git worktree add --detach "$src" "$commit"; fi
 go build -C "$src" -buildvcs=true -o "$bin" ./examples/compare
 mkdir -p runs/sweep
+# Runs finished in earlier sittings are kept in results/runs (runs/ is not in the repository):
+# put their results back so that they are not made again.
+for kept in results/runs/*/; do
+  name=$(basename "$kept")
+  if [ -f "$kept/result.json" ] && [ ! -f "runs/sweep/$name/result.json" ]; then
+    mkdir -p "runs/sweep/$name" && cp "$kept"/*.json* "$kept/command.txt" "runs/sweep/$name/"
+  fi
+done
 for shard in 0/2 1/2; do
   (
     GOMAXPROCS=1 "$bin" -shard "$shard" -models mnist,fashion-mnist -protocols paper,clean -seeds 42,1,2 -runs runs/sweep
