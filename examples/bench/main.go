@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -25,6 +26,7 @@ import (
 type row struct {
 	Model      string  `json:"model"`
 	Variant    string  `json:"variant"`
+	Procs      int     `json:"gomaxprocs"`
 	Train      float64 `json:"train_images_per_second"`
 	Infer      float64 `json:"infer_images_per_second"`
 	PeakRSSMB  float64 `json:"peak_rss_mb"`
@@ -39,19 +41,20 @@ func main() {
 	warmup := flag.Int("warmup", 2, "untimed repetitions first")
 	one := flag.String("one", "", "internal: measure MODEL/VARIANT in this process")
 	only := flag.String("model", "", "only this model")
+	procs := flag.String("procs", "", "comma-separated GOMAXPROCS values to measure each configuration under, one after the other (default: this process's)")
 	flag.Parse()
-	if err := checkFlags(*only, *warmup, *reps); err != nil {
+	if err := checkFlags(*only, *procs, *warmup, *reps); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 	if *one != "" {
-		if err := measureOne(*one, *warmup, *reps); err != nil {
+		if err := measureThis(*one, *warmup, *reps); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 		return
 	}
-	rows, err := measureAll(*only, *warmup, *reps)
+	rows, err := measureAll(*only, *procs, *warmup, *reps)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -63,15 +66,20 @@ func main() {
 		return
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "model\tvariant\ttrain img/s\tinfer img/s\tpeak RSS MB\ttrain GFLOP/s\tinfer GFLOP/s\t")
+	fmt.Fprintln(tw, "model\tvariant\tcores\ttrain img/s\tinfer img/s\tpeak RSS MB\ttrain GFLOP/s\tinfer GFLOP/s\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t\n", r.Model, r.Variant, r.Train, r.Infer, r.PeakRSSMB, r.TrainGFLOP, r.InferGFLOP)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t\n", r.Model, r.Variant, r.Procs, r.Train, r.Infer, r.PeakRSSMB, r.TrainGFLOP, r.InferGFLOP)
 	}
 	tw.Flush()
 }
 
 // checkFlags refuses values that cannot make a measurement, before any work.
-func checkFlags(model string, warmup, reps int) error {
+func checkFlags(model, procs string, warmup, reps int) error {
+	for _, p := range strings.Split(procs, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(p)); procs != "" && (err != nil || n < 1) {
+			return fmt.Errorf("-procs %q: give core counts of 1 or more, such as 2,1", procs)
+		}
+	}
 	switch {
 	case flag.NArg() > 0:
 		return fmt.Errorf("unexpected argument %q; every setting is a flag (see -h)", flag.Arg(0))
@@ -86,10 +94,16 @@ func checkFlags(model string, warmup, reps int) error {
 	return nil
 }
 
-func measureAll(only string, warmup, reps int) ([]row, error) {
+// measureAll measures every configuration in a process of its own, under each GOMAXPROCS of
+// procs in turn, so that the core counts are compared minutes, not a whole sweep, apart.
+func measureAll(only, procs string, warmup, reps int) ([]row, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
+	}
+	counts := []string{""}
+	if procs != "" {
+		counts = strings.Split(procs, ",")
 	}
 	var rows []row
 	for _, name := range zoo.List() {
@@ -102,25 +116,35 @@ func measureAll(only string, warmup, reps int) ([]row, error) {
 			k = "5"
 		}
 		for _, v := range []string{"conv2d", "separable", "light" + k, "light" + k + "-lowrank"} { // as bench/pytorch_bench.py
-
-			cmd := exec.Command(self, "-one", name+"/"+v, "-warmup", strconv.Itoa(warmup), "-reps", strconv.Itoa(reps))
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, os.Stderr
-			if err := cmd.Run(); err != nil {
-				return nil, fmt.Errorf("%s %s: %v", name, v, err)
+			for _, p := range counts {
+				r, err := measureOne(self, name+"/"+v, p, warmup, reps)
+				if err != nil {
+					return nil, err
+				}
+				fmt.Fprintf(os.Stderr, "%s %s on %d cores: train %.0f img/s, infer %.0f img/s\n", name, v, r.Procs, r.Train, r.Infer)
+				rows = append(rows, r)
 			}
-			var r row
-			if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-				return nil, err
-			}
-			fmt.Fprintf(os.Stderr, "%s %s: train %.0f img/s, infer %.0f img/s\n", name, v, r.Train, r.Infer)
-			rows = append(rows, r)
 		}
 	}
 	return rows, nil
 }
 
-func measureOne(what string, warmup, reps int) error {
+// measureOne runs -one what in a child process with GOMAXPROCS procs ("" to inherit).
+func measureOne(self, what, procs string, warmup, reps int) (row, error) {
+	var r row
+	cmd := exec.Command(self, "-one", what, "-warmup", strconv.Itoa(warmup), "-reps", strconv.Itoa(reps))
+	if procs != "" {
+		cmd.Env = append(os.Environ(), "GOMAXPROCS="+strings.TrimSpace(procs))
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return r, fmt.Errorf("%s: %v", what, err)
+	}
+	return r, json.Unmarshal(out.Bytes(), &r)
+}
+
+func measureThis(what string, warmup, reps int) error {
 	parts := strings.Split(what, "/")
 	if len(parts) != 2 {
 		return fmt.Errorf("-one %q: want MODEL/VARIANT", what)
@@ -137,7 +161,7 @@ func measureOne(what string, warmup, reps int) error {
 	if err != nil {
 		return err
 	}
-	r := row{Model: parts[0], Variant: v.Name(), Train: s.TrainImagesPerSecond, Infer: s.InferImagesPerSecond,
+	r := row{Model: parts[0], Variant: v.Name(), Procs: runtime.GOMAXPROCS(0), Train: s.TrainImagesPerSecond, Infer: s.InferImagesPerSecond,
 		PeakRSSMB: peakRSS(), FLOPs: m.FLOPs()}
 	r.TrainGFLOP = 3 * float64(r.FLOPs) * r.Train / 1e9
 	r.InferGFLOP = float64(r.FLOPs) * r.Infer / 1e9
