@@ -74,8 +74,8 @@ func channelStats[T float](op *Norm, shape tensor.Shape, x []T, update bool) (me
 	}
 	m := float64(shape.TotalSize() / c)
 	sum, sq := make([]float64, c), make([]float64, c)
-	forEach(shape, x, func(i, lo, hi int) { sum[i] += float64(sumOf(x[lo:hi])) })
-	forEach(shape, x, func(i, lo, hi int) { sq[i] += float64(sumSqDev(x[lo:hi], T(sum[i]/m))) })
+	reduce(shape, func(_, lo, hi int) float64 { return float64(sumOf(x[lo:hi])) }, func(i int, v float64) { sum[i] += v })
+	reduce(shape, func(i, lo, hi int) float64 { return float64(sumSqDev(x[lo:hi], T(sum[i]/m))) }, func(i int, v float64) { sq[i] += v })
 	for i := range c {
 		mean[i], inv[i] = sum[i]/m, 1/math.Sqrt(sq[i]/m+op.Eps)
 		if update {
@@ -91,14 +91,17 @@ func bnForward[T float](op *Norm, shape tensor.Shape, y, x, gamma, beta []T) {
 	op.batchMean, op.batchInv = mean, inv
 	op.sumDy, op.sumDyXhat = nil, nil
 	op.a, op.b = make([]float64, len(mean)), make([]float64, len(mean))
+	a, b := make([]T, len(mean)), make([]T, len(mean))
+	for c := range a {
+		a[c] = T(inv[c]) * gamma[c]
+		b[c] = beta[c] - T(mean[c])*a[c]
+		op.a[c], op.b[c] = float64(a[c]), float64(b[c])
+	}
 	forEach(shape, x, func(c, lo, hi int) {
-		a := T(inv[c]) * gamma[c]
-		b := beta[c] - T(mean[c])*a
-		op.a[c], op.b[c] = float64(a), float64(b)
 		if op.ReLU {
-			scaleShiftReLU(y[lo:hi], x[lo:hi], a, b)
+			scaleShiftReLU(y[lo:hi], x[lo:hi], a[c], b[c])
 		} else {
-			scaleShift(y[lo:hi], x[lo:hi], a, b)
+			scaleShift(y[lo:hi], x[lo:hi], a[c], b[c])
 		}
 	})
 }
@@ -131,15 +134,17 @@ func bnBackward[T float](bn *Norm, wrt int, shape tensor.Shape, g, x, gamma, dy 
 func gradSums[T float](bn *Norm, shape tensor.Shape, x, dy []T, mean, inv []float64) (sumDy, sumDyXhat []float64) {
 	c := shape[1]
 	sumDy, sumDyXhat = make([]float64, c), make([]float64, c)
-	forEach(shape, x, func(i, lo, hi int) {
+	reduce(shape, func(i, lo, hi int) [2]float64 {
 		var sd, sdx T
 		if bn.ReLU {
 			sd, sdx = sumDevReLU(dy[lo:hi], x[lo:hi], T(mean[i]), T(bn.a[i]), T(bn.b[i]))
 		} else {
 			sd, sdx = sumDev(dy[lo:hi], x[lo:hi], T(mean[i]))
 		}
-		sumDy[i] += float64(sd)
-		sumDyXhat[i] += float64(sdx) * inv[i]
+		return [2]float64{float64(sd), float64(sdx) * inv[i]}
+	}, func(i int, v [2]float64) {
+		sumDy[i] += v[0]
+		sumDyXhat[i] += v[1]
 	})
 	return sumDy, sumDyXhat
 }

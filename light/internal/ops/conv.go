@@ -223,7 +223,7 @@ const gradKernelColumns = 1024
 // convGradBias writes Σdy per output channel into db, the channels spread over the cores.
 func convGradBias[T float](g convGeom, db, dy []T) {
 	clear(db)
-	forEach(tensor.Shape{g.n, g.cout, g.pixels()}, dy, func(o, lo, hi int) { db[o] += sumOf(dy[lo:hi]) })
+	reduce(tensor.Shape{g.n, g.cout, g.pixels()}, func(_, lo, hi int) T { return sumOf(dy[lo:hi]) }, func(o int, v T) { db[o] += v })
 }
 
 func convGrad[T float](g convGeom, wrt int, d, x, w, dy []T) {

@@ -46,17 +46,35 @@ func poolOf[T float]() *sync.Pool {
 }
 
 // forEach calls f with each (image, channel) slice [lo, hi) of x and its channel, spreading
-// the channels over the cores; every call for one channel runs on the same goroutine, so f may
-// accumulate per channel without locks.
+// the images over the cores as the convolutions do, so that each core reads the planes it
+// wrote: spread by channel, half of every pass crossed from one core's cache to the other's.
+// Calls for one channel run on several goroutines: f must not accumulate (see reduce).
 func forEach[T float](shape tensor.Shape, x []T, f func(c int, lo, hi int)) {
 	n, c := shape[0], shape[1]
 	sp := shape[1:].TotalSize() / c
-	parallel(c, func(_, clo, chi int) {
-		for i := clo; i < chi; i++ {
-			for b := range n {
+	parallel(n, func(_, blo, bhi int) {
+		for b := blo; b < bhi; b++ {
+			for i := 0; i < c; i++ {
 				lo := (b*c + i) * sp
 				f(i, lo, lo+sp)
 			}
 		}
 	})
+}
+
+// reduce computes f on every (image, channel) plane, spread over the cores by image, then
+// adds the results with add channel by channel in image order: the order of a serial loop, so
+// the sums are the same bits whatever the partition.
+func reduce[V any](shape tensor.Shape, f func(c, lo, hi int) V, add func(c int, v V)) {
+	n, c := shape[0], shape[1]
+	sp := shape[1:].TotalSize() / c
+	vals := make([]V, n*c)
+	parallel(n, func(_, blo, bhi int) {
+		for p := blo * c; p < bhi*c; p++ {
+			vals[p] = f(p%c, p*sp, (p+1)*sp)
+		}
+	})
+	for p, v := range vals {
+		add(p%c, v)
+	}
 }
