@@ -8,16 +8,26 @@ import (
 )
 
 // planes calls f for every (image, channel) pair with the offsets of its input and output
-// planes and its kernel, spreading the channels over the cores (all calls for one channel run
-// on one goroutine, so f may accumulate into that channel's kernel gradient). Each worker
-// hands f its own zeroed scratch buffer of the given length, reused across its calls.
-func planes[T float](g geom, scratch int, f func(s []T, in, out, ker int)) {
-	parallel(g.c, func(_, lo, hi int) {
+// planes and its kernel. With byChannel, the channels are spread over the cores and all calls
+// for one channel run on one goroutine, in image order, so f may accumulate into that
+// channel's kernel gradient; otherwise the images are, as the other ops spread them, so that
+// a core reads planes it wrote. Each worker hands f its own zeroed scratch buffer of the given
+// length, reused across its calls.
+func planes[T float](g geom, scratch int, byChannel bool, f func(s []T, in, out, ker int)) {
+	outer, inner := g.n, g.c
+	if byChannel {
+		outer, inner = g.c, g.n
+	}
+	parallel(outer, func(_, lo, hi int) {
 		s := borrow[T](scratch)
 		defer giveBack(s)
 		clear(s)
-		for c := lo; c < hi; c++ {
-			for n := 0; n < g.n; n++ {
+		for a := lo; a < hi; a++ {
+			for b := 0; b < inner; b++ {
+				n, c := a, b
+				if byChannel {
+					n, c = b, a
+				}
 				p := n*g.c + c
 				f(s, p*g.h*g.w, p*g.oh*g.ow, c*g.kh*g.kw)
 			}
@@ -58,7 +68,7 @@ func depthwiseGradFilter[T float](g geom, dw, x, dy []T) {
 
 func depthwiseForwardRows[T float](g geom, y, x, w []T) {
 	clear(y)
-	planes(g, 0, func(_ []T, in, out, ker int) {
+	planes(g, 0, false, func(_ []T, in, out, ker int) {
 		g.rows(func(tap, oy, iy, lo, hi, ix0 int) {
 			wv, yr, xr := w[ker+tap], y[out+oy*g.ow:], x[in+iy*g.w:]
 			for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
@@ -70,7 +80,7 @@ func depthwiseForwardRows[T float](g geom, y, x, w []T) {
 
 func depthwiseGradInputRows[T float](g geom, dx, w, dy []T) {
 	clear(dx)
-	planes(g, 0, func(_ []T, in, out, ker int) {
+	planes(g, 0, false, func(_ []T, in, out, ker int) {
 		g.rows(func(tap, oy, iy, lo, hi, ix0 int) {
 			wv, dyr, dxr := w[ker+tap], dy[out+oy*g.ow:], dx[in+iy*g.w:]
 			for ox, ix := lo, ix0; ox < hi; ox, ix = ox+1, ix+g.stride {
@@ -81,7 +91,7 @@ func depthwiseGradInputRows[T float](g geom, dx, w, dy []T) {
 }
 
 func depthwiseGradFilterRows[T float](g geom, dw, x, dy []T) {
-	planes(g, 0, func(_ []T, in, out, ker int) {
+	planes(g, 0, true, func(_ []T, in, out, ker int) {
 		g.rows(func(tap, oy, iy, lo, hi, ix0 int) {
 			dyr, xr := dy[out+oy*g.ow:], x[in+iy*g.w:]
 			var sum T

@@ -28,7 +28,7 @@ func spread[T float](g geom, dst, src []T, at int) {
 // and its output plane sit at the same offset.
 func wideForward[T float](g geom, y, x, w []T, flip bool) {
 	taps, span, pad := g.kh*g.kw, g.span(), g.padded()
-	planes(g, pad+span, func(s []T, in, _, ker int) {
+	planes(g, pad+span, false, func(s []T, in, _, ker int) {
 		xp, acc := s[:pad], s[pad:]
 		spread(g, xp, x[in:], g.pad*g.wp()+g.pad)
 		clear(acc)
@@ -49,7 +49,7 @@ func wideForward[T float](g geom, y, x, w []T, flip bool) {
 // of the padded input shifted to that tap with dy laid out at pitch wp (zeros between rows).
 func wideGradFilter[T float](g geom, dw, x, dy []T) {
 	span, pad := g.span(), g.padded()
-	planes(g, pad+span, func(s []T, in, out, ker int) {
+	planes(g, pad+span, true, func(s []T, in, out, ker int) {
 		xp, dyw := s[:pad], s[pad:]
 		spread(g, xp, x[in:], g.pad*g.wp()+g.pad)
 		spread(g, dyw, dy[out:], 0)
