@@ -86,11 +86,12 @@ func shiftedForward(g convGeom, kernel *sgemm.PackedA, y, x, b []float32) {
 			yi := y[i*out : (i+1)*out]
 			for o := 0; o < g.cout; o++ {
 				for oy := 0; oy < g.oh; oy++ {
-					copy(yi[o*p+oy*g.ow:][:g.ow], wide[o*span+oy*wp:])
-				}
-				if b != nil {
-					plane := yi[o*p : (o+1)*p]
-					scaleShift(plane, plane, 1, b[o]) // as the unfolded path does
+					dst, src := yi[o*p+oy*g.ow:][:g.ow], wide[o*span+oy*wp:]
+					if b == nil {
+						copy(dst, src)
+						continue
+					}
+					scaleShift(dst, src[:g.ow], 1, b[o]) // 1·y + b, as the unfolded path adds the bias
 				}
 			}
 		}
