@@ -26,7 +26,7 @@ func main() {
 	out := flag.String("o", "", "checkpoint to write (required)")
 	flag.Parse()
 	if err := run(*path, *budget, *energy, *out); err != nil {
-		fmt.Fprintln(os.Stderr, "compress:", err)
+		fmt.Fprintln(os.Stderr, err) // the library's errors say "compress:", "checkpoint", ...
 		os.Exit(1)
 	}
 }
@@ -34,13 +34,15 @@ func main() {
 func run(path string, budget, energy float64, out string) error {
 	switch {
 	case path == "" || out == "":
-		return fmt.Errorf("usage: compress -checkpoint FILE (-budget F | -energy F) -o FILE")
+		return fmt.Errorf("compress: usage: compress -checkpoint FILE (-budget F | -energy F) -o FILE")
 	case flag.NArg() > 0:
-		return fmt.Errorf("unexpected argument %q; every setting is a flag (see -h)", flag.Arg(0))
+		return fmt.Errorf("compress: unexpected argument %q; every setting is a flag (see -h)", flag.Arg(0))
 	case (budget == 0) == (energy == 0):
-		return fmt.Errorf("pass one of -budget (a fraction of the parameters) and -energy (a fraction of each layer's energy)")
+		return fmt.Errorf("compress: pass one of -budget (a fraction of the parameters) and -energy (a fraction of each layer's energy)")
 	case budget != 0 && !(budget > 0 && budget < 1):
-		return fmt.Errorf("-budget %g: use a fraction between 0 and 1", budget)
+		return fmt.Errorf("compress: -budget %g: use a fraction between 0 and 1", budget)
+	case energy != 0 && !(energy > 0 && energy <= 1):
+		return fmt.Errorf("compress: -energy %g: use a fraction above 0 and at most 1", energy)
 	}
 	f, err := checkpoint.Open(path)
 	if err != nil {

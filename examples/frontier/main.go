@@ -124,6 +124,9 @@ func plan(o options) ([]job, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.schedule != train.Plateau && o.schedule != train.Cosine && o.schedule != train.OneCycle {
+		return nil, fmt.Errorf("frontier: -schedule %q: use %s, %s or %s", o.schedule, train.Plateau, train.Cosine, train.OneCycle)
+	}
 	if o.ablation < 2 {
 		return nil, fmt.Errorf("frontier: -ablation %d: a budget divides Conv2D's parameters by 2 or more", o.ablation)
 	}

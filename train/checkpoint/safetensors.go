@@ -92,7 +92,7 @@ func Encode(tensors map[string]*tensor.Dense, meta map[string]string) ([]byte, e
 func WriteAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+TempSuffix)
 	if err != nil {
-		return errors.Wrap(err, "checkpoint")
+		return errors.Errorf("cannot write %s: %v", path, errors.Cause(err))
 	}
 	defer os.Remove(tmp.Name())
 	_, err = tmp.Write(data)
