@@ -1,0 +1,54 @@
+package sweep
+
+import "testing"
+
+func TestParseShard(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i < len(kv); i += 2 {
+				if kv[i] == k {
+					return kv[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	cases := []struct {
+		flag   string
+		shards int
+		env    func(string) string
+		want   string // "" for not a shard, "error" for an error
+	}{
+		{"1/4", 0, env(), "1/4"},
+		{"", 3, env("JOB_COMPLETION_INDEX", "2"), "2/3"},
+		{"", 0, env("SLURM_ARRAY_TASK_ID", "5", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_COUNT", "8"), "4/8"},
+		{"", 0, env(), ""},
+		{"4/4", 0, env(), "error"},
+		{"x", 0, env(), "error"},
+		{"", 0, env("JOB_COMPLETION_INDEX", "1"), "error"},
+	}
+	for _, tc := range cases {
+		s, ok, err := ParseShard(tc.flag, tc.shards, tc.env)
+		got := ""
+		switch {
+		case err != nil:
+			got = "error"
+		case ok:
+			got = s.String()
+		}
+		if got != tc.want {
+			t.Errorf("%q, %d shards: got %s (%v), want %s", tc.flag, tc.shards, got, err, tc.want)
+		}
+	}
+}
+
+func TestMeanSDAndMinMax(t *testing.T) {
+	m, sd := MeanSD([]float64{1, 2, 3, 4})
+	lo, hi := MinMax([]float64{3, -1, 2})
+	if m != 2.5 || sd < 1.2909 || sd > 1.2910 || lo != -1 || hi != 3 {
+		t.Errorf("mean %g sd %g, min %g max %g", m, sd, lo, hi)
+	}
+	if _, sd := MeanSD([]float64{7}); sd != 0 {
+		t.Errorf("one value: sd %g", sd)
+	}
+}
