@@ -30,6 +30,7 @@ func main() {
 	flag.StringVar(&o.models, "models", strings.Join(zoo.List(), ","), "comma-separated models")
 	flag.StringVar(&o.seeds, "seeds", "42,1,2", "comma-separated seeds")
 	flag.StringVar(&o.budgets, "budgets", "2,3,5,10", "budgets as divisors of Conv2D's parameters: 3 is a third")
+	flag.StringVar(&o.cifarBudgets, "cifar-budgets", "3", "the budgets of the CIFAR models, whose runs take five times as long")
 	flag.IntVar(&o.ablation, "ablation", 3, "the budget (divisor) at which each technique also runs on its own")
 	flag.Float64Var(&o.frobenius, "frob", 1e-4, "the Frobenius decay's coefficient")
 	flag.StringVar(&o.schedule, "schedule", train.Cosine, "learning-rate schedule of every run: plateau, cosine or onecycle")
@@ -53,10 +54,10 @@ func main() {
 
 // options are the flags.
 type options struct {
-	models, seeds, budgets, schedule, runs, out, dataDir string
-	ablation, epochs, trainImages, testImages, holdout   int
-	frobenius                                            float64
-	augment                                              bool
+	models, seeds, budgets, cifarBudgets, schedule, runs, out, dataDir string
+	ablation, epochs, trainImages, testImages, holdout                 int
+	frobenius                                                          float64
+	augment                                                            bool
 }
 
 func run(o options, reportOnly bool, shardFlag string, shards int) error {
@@ -124,6 +125,12 @@ func plan(o options) ([]job, error) {
 	if err != nil {
 		return nil, err
 	}
+	cifarBudgets := budgets
+	if o.cifarBudgets != "" {
+		if cifarBudgets, err = divisors(o.cifarBudgets); err != nil {
+			return nil, err
+		}
+	}
 	if o.schedule != train.Plateau && o.schedule != train.Cosine && o.schedule != train.OneCycle {
 		return nil, fmt.Errorf("frontier: -schedule %q: use %s, %s or %s", o.schedule, train.Plateau, train.Cosine, train.OneCycle)
 	}
@@ -144,7 +151,11 @@ func plan(o options) ([]job, error) {
 			if err != nil {
 				return nil, fmt.Errorf("frontier: seed %q is not a whole number >= 0", s)
 			}
-			js, err := modelJobs(spec, seed, budgets, o)
+			bs := budgets
+			if spec.Input[0] == 3 {
+				bs = cifarBudgets
+			}
+			js, err := modelJobs(spec, seed, bs, o)
 			if err != nil {
 				return nil, err
 			}
