@@ -68,7 +68,7 @@ def table(ours, one, torch):
     train, infer = "train_images_per_second", "infer_images_per_second"
     print("| model | variant | FLOPs vs Conv2D | train lightzoo | 1 core | 2 cores / 1 | train PyTorch "
           "| vs faster PyTorch twin | speed vs Conv2D (target) | infer lightzoo | infer PyTorch "
-          "| vs faster PyTorch twin | speed vs Conv2D (target) | peak RSS MB |")
+          "| vs faster PyTorch twin | speed vs Conv2D (target) | peak RSS MB (training) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (model, variant), rows in ours.items():
         base = ours[(model, "conv2d")]
@@ -86,7 +86,7 @@ def table(ours, one, torch):
             else:
                 cells += [f"{mine:.0f}", f"{med(torch[(model, variant)], key):.0f}"]
             cells += [f"{mine / peer:.2f}", f"{rel:.2f}{goal}"]
-        cells.append(f"{max(r['peak_rss_mb'] for r in rows):.0f}")
+        cells.append(f"{max(r['peak_rss_mb'] for r in rows):.0f} ({max(r.get('train_peak_rss_mb', 0) for r in rows):.0f})")
         print("| " + " | ".join(cells) + " |")
 
 

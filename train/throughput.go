@@ -21,8 +21,9 @@ type Speed struct {
 
 // MeasureSpeed times full training steps (forward, backward, Adam) at batch trainBatch and
 // inference at batch inferBatch on random images, after warmup untimed repetitions, and
-// returns the medians of reps repetitions.
-func MeasureSpeed(model string, v light.Variant, trainBatch, inferBatch, warmup, reps int) (Speed, error) {
+// returns the medians of reps repetitions. afterTrain, when not nil, runs between the two
+// (before the inference graph exists), for example to read the training's peak memory.
+func MeasureSpeed(model string, v light.Variant, trainBatch, inferBatch, warmup, reps int, afterTrain func()) (Speed, error) {
 	if reps < 1 || warmup < 0 || trainBatch < 1 || inferBatch < 1 {
 		return Speed{}, errors.Errorf("train: MeasureSpeed: %d repetitions, %d warm-up, batches %d and %d; want at least 1 repetition and batches of at least 1", reps, warmup, trainBatch, inferBatch)
 	}
@@ -43,6 +44,9 @@ func MeasureSpeed(model string, v light.Variant, trainBatch, inferBatch, warmup,
 	})
 	if err != nil {
 		return Speed{}, err
+	}
+	if afterTrain != nil {
+		afterTrain()
 	}
 	images := make([]float32, inferBatch*set.ImageSize())
 	set.Fill(seq(inferBatch), images, make([]int, inferBatch), nil)

@@ -29,7 +29,8 @@ type row struct {
 	Procs      int     `json:"gomaxprocs"`
 	Train      float64 `json:"train_images_per_second"`
 	Infer      float64 `json:"infer_images_per_second"`
-	PeakRSSMB  float64 `json:"peak_rss_mb"`
+	PeakRSSMB  float64 `json:"peak_rss_mb"`       // the process's, inference at batch 128 included
+	TrainRSSMB float64 `json:"train_peak_rss_mb"` // before the inference graph: training at batch 64
 	FLOPs      int64   `json:"flops_per_image"`
 	TrainGFLOP float64 `json:"train_gflops"` // 3x forward FLOPs per training image
 	InferGFLOP float64 `json:"infer_gflops"`
@@ -66,9 +67,9 @@ func main() {
 		return
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "model\tvariant\tcores\ttrain img/s\tinfer img/s\tpeak RSS MB\ttrain GFLOP/s\tinfer GFLOP/s\t")
+	fmt.Fprintln(tw, "model\tvariant\tcores\ttrain img/s\tinfer img/s\tpeak RSS MB (training)\ttrain GFLOP/s\tinfer GFLOP/s\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t\n", r.Model, r.Variant, r.Procs, r.Train, r.Infer, r.PeakRSSMB, r.TrainGFLOP, r.InferGFLOP)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.0f\t%.0f (%.0f)\t%.2f\t%.2f\t\n", r.Model, r.Variant, r.Procs, r.Train, r.Infer, r.PeakRSSMB, r.TrainRSSMB, r.TrainGFLOP, r.InferGFLOP)
 	}
 	tw.Flush()
 }
@@ -157,12 +158,13 @@ func measureThis(what string, warmup, reps int) error {
 	if err != nil {
 		return err
 	}
-	s, err := train.MeasureSpeed(parts[0], v, 64, 128, warmup, reps)
+	var trainPeak float64
+	s, err := train.MeasureSpeed(parts[0], v, 64, 128, warmup, reps, func() { trainPeak = peakRSS() })
 	if err != nil {
 		return err
 	}
 	r := row{Model: parts[0], Variant: v.Name(), Procs: runtime.GOMAXPROCS(0), Train: s.TrainImagesPerSecond, Infer: s.InferImagesPerSecond,
-		PeakRSSMB: peakRSS(), FLOPs: m.FLOPs()}
+		PeakRSSMB: peakRSS(), TrainRSSMB: trainPeak, FLOPs: m.FLOPs()}
 	r.TrainGFLOP = 3 * float64(r.FLOPs) * r.Train / 1e9
 	r.InferGFLOP = float64(r.FLOPs) * r.Infer / 1e9
 	return json.NewEncoder(os.Stdout).Encode(r)
