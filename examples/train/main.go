@@ -39,7 +39,7 @@ func run() error {
 	var resume, force, asJSON bool
 	var trainImages, testImages int
 	flag.StringVar(&cfg.Model, "model", "mnist", "model: "+strings.Join(zoo.List(), ", "))
-	flag.StringVar(&variant, "variant", "light3", "conv2d, separable or light<k> (the paper's k), optionally with -lowrank, -linear, -dense<d>, -glorotbias")
+	flag.StringVar(&variant, "variant", "light3", "conv2d, separable or light<k> (the paper's k), optionally with -lowrank, -linear, -dense<d>, -glorotbias, -spectral, -frob<c>, -ranks:<layer=k,...>")
 	flag.IntVar(&cfg.Epochs, "epochs", 0, "epochs; 0: the paper's for the model (10 MNIST-like, 20 CIFAR)")
 	flag.StringVar(&cfg.Out, "out", "", "run directory for checkpoints and metrics (required)")
 	flag.StringVar(&dataDir, "data", "", "data directory, the only place looked in when given (else $"+datasets.EnvVar+", the user cache, the system copies)")
