@@ -164,13 +164,13 @@ func (j job) compressed(o options) (string, light.Variant, error) {
 		return "", nil, err
 	}
 	dst, err := compress.FromConv2D(src, layers, ranks, zoo.Config{Batch: 1, Inference: true})
-	if err == nil {
-		err = os.MkdirAll(j.dir(o), 0o755)
+	if err != nil {
+		return "", nil, err
 	}
-	if err == nil {
-		err = checkpoint.Save(path, dst, nil, nil)
+	if err := os.MkdirAll(j.dir(o), 0o755); err != nil {
+		return "", nil, err
 	}
-	return path, dst.Variant, err
+	return path, dst.Variant, checkpoint.Save(path, dst, nil, nil)
 }
 
 // evaluate scores the compressed model without training and writes its result.json.
