@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/lightzoo/lightzoo/datasets"
+	"github.com/lightzoo/lightzoo/light"
+	"github.com/lightzoo/lightzoo/zoo"
 )
 
 // A frontier over a few hundred MNIST images runs every kind of job (from scratch, compressed
@@ -41,5 +43,32 @@ func TestFrontierRuns(t *testing.T) {
 	}
 	if _, err := plan(options{models: "mnist", seeds: "1", budgets: "1", ablation: 3}); err == nil {
 		t.Error("budget 1 accepted")
+	}
+}
+
+// The uniform rank is capped per layer, so the CIFAR models (whose first shortcut has three
+// input channels) fill their budgets instead of stopping at rank 3.
+func TestUniformFillsTheBudget(t *testing.T) {
+	spec, err := zoo.Get("cifar10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv, err := zoo.New(spec, light.Regular{}, zoo.Config{Batch: 1, Inference: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []int{2, 3, 5, 10} {
+		budget := conv.Total() / b
+		v, err := uniform(spec, budget, technique{spectral: true, frobenius: 1e-4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := zoo.New(spec, v, zoo.Config{Batch: 1, Inference: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := m.Total(); n > budget || float64(n) < 0.9*float64(budget) {
+			t.Errorf("budget 1/%d (%d): %s has %d parameters", b, budget, v.Name(), n)
+		}
 	}
 }

@@ -92,13 +92,33 @@ type technique struct {
 }
 
 // uniform is the low-rank light variant of the technique with the largest rank, the same in
-// every layer, whose model has at most budget parameters.
+// every layer but capped at what each layer can take (CIFAR's first 1x1 shortcut has three
+// input channels), whose model has at most budget parameters.
 func uniform(spec zoo.Spec, budget int, t technique) (light.Variant, error) {
+	conv, err := zoo.New(spec, light.Regular{}, zoo.Config{Batch: 1, Inference: true})
+	if err != nil {
+		return nil, err
+	}
+	layers, err := compress.Layers(conv)
+	if err != nil {
+		return nil, err
+	}
 	var best light.Variant
-	for k := 1; k <= 64; k++ {
-		v := light.Light{ConvRank: k, DenseRank: k, Form: light.LowRank, Spectral: t.spectral, Frobenius: t.frobenius}
-		m, err := zoo.New(spec, v, zoo.Config{})
-		if err != nil || m.Total() > budget {
+	for k := 1; ; k++ {
+		capped, grows := map[string]int{}, false
+		for _, l := range layers {
+			if l.MaxRank() < k {
+				capped[l.Name] = l.MaxRank()
+			} else {
+				grows = true
+			}
+		}
+		v := light.Light{ConvRank: k, DenseRank: k, Form: light.LowRank, Spectral: t.spectral, Frobenius: t.frobenius, Ranks: light.LayerRanks(capped)}
+		m, err := zoo.New(spec, v, zoo.Config{Batch: 1, Inference: true})
+		if err != nil {
+			return nil, err
+		}
+		if !grows || m.Total() > budget {
 			break
 		}
 		best = v
@@ -123,7 +143,7 @@ func (j job) run(ctx context.Context, d *datasets.Dataset, o options) error {
 		}
 	}
 	cfg := train.Config{Model: j.spec.Name, Variant: v, Protocol: train.Clean, Schedule: o.schedule, Seed: j.seed,
-		Epochs: o.epochs, Holdout: o.holdout, Augment: o.augment && j.spec.Input[0] == 3, Init: init, Out: j.dir(o), Progress: os.Stderr, Log: os.Stderr}
+		Epochs: o.epochs, LR: j.lr(o), Holdout: o.holdout, Augment: o.augment && j.spec.Input[0] == 3, Init: init, Out: j.dir(o), Progress: os.Stderr, Log: os.Stderr}
 	t, err := train.New(cfg)
 	if err != nil {
 		return err
@@ -196,6 +216,14 @@ func (j job) evaluate(init string, d *datasets.Dataset, o options) error {
 	return checkpoint.WriteAtomic(filepath.Join(j.dir(o), "result.json"), append(out, '\n'))
 }
 
+// lr is the job's learning rate; 0 is the paper's.
+func (j job) lr(o options) float64 {
+	if j.spec.Input[0] == 3 {
+		return o.cifarLR
+	}
+	return 0
+}
+
 // command is the examples/train command that makes the same run.
 func (j job) command(v light.Variant, init string, o options) string {
 	cmd := fmt.Sprintf("go run ./examples/train -model %s -variant %s -protocol clean -schedule %s -seed %d", j.spec.Name, v.Name(), o.schedule, j.seed)
@@ -206,6 +234,9 @@ func (j job) command(v light.Variant, init string, o options) string {
 		if f.v != 0 && !(f.name == "holdout" && f.v == 5000) {
 			cmd += fmt.Sprintf(" -%s %d", f.name, f.v)
 		}
+	}
+	if lr := j.lr(o); lr != 0 {
+		cmd += fmt.Sprintf(" -lr %g", lr)
 	}
 	if o.augment && j.spec.Input[0] == 3 {
 		cmd += " -augment"

@@ -121,14 +121,23 @@ func byModel(settings []*setting) map[string][]*setting {
 	return out
 }
 
+// epochsText names the runs' epochs.
+func epochsText(n int) string {
+	if n == 0 {
+		return "the paper's"
+	}
+	return strconv.Itoa(n)
+}
+
 // markdown is, per model, every setting by parameter count, the targets, and the ablation.
 func markdown(settings []*setting, o options) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Accuracy against parameters\n\nWritten by `go run ./examples/frontier`: clean protocol, %s schedule, "+
+	fmt.Fprintf(&b, "# Accuracy against parameters\n\nWritten by `go run ./examples/frontier`: clean protocol, %s schedule, %s epochs, "+
+		"learning rate the paper's for MNIST and Fashion-MNIST and %g for CIFAR (with random crops and flips: %t), "+
 		"test accuracy as mean ± sd, min and max over the seeds finished so far. Families: Conv2D, SeparableConv2D, the paper's "+
 		"two-stage LightLayers rows; low-rank light models with spectral initialization and Frobenius decay (spectral+FD) at "+
 		"budgets of Conv2D's parameters (b3: a third); Conv2D compressed by SVD to the budget and fine-tuned; and, at one budget, "+
-		"each technique alone (ablation).\n", o.schedule)
+		"each technique alone (ablation).\n", o.schedule, epochsText(o.epochs), o.cifarLR, o.augment)
 	models := byModel(settings)
 	names := make([]string, 0, len(models))
 	for m := range models {
