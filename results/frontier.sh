@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The frontier behind results/frontier.md (issue 13): accuracy against parameters under the
+# clean protocol, made by one commit's code over as many sittings as it takes. Resumable: run
+# it again after an interruption; finished runs are skipped, the others continue from their
+# last checkpoints.
+#   bash results/frontier.sh                      # every model, seeds 42, 1 and 2
+#   bash results/frontier.sh mnist,fashion-mnist 42   # a part of it
+#   bash results/frontier.sh --keep               # copy finished runs into results/ (to commit)
+# Two shards run side by side on one core each (the same bits as on any core count).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# keep copies the finished runs into results/frontier-runs: their results, metrics and
+# commands, and the Conv2D runs' best weights, which the compressions start from.
+keep() {
+  for run in runs/frontier/*/; do
+    name=$(basename "$run")
+    [ -f "$run/result.json" ] || continue
+    mkdir -p "results/frontier-runs/$name"
+    cp "$run"/result.json "$run"/command.txt "results/frontier-runs/$name/"
+    if [ -f "$run/metrics.jsonl" ]; then cp "$run/metrics.jsonl" "results/frontier-runs/$name/"; fi
+    case "$name" in *-conv2d-seed*) cp "$run/best.safetensors" "results/frontier-runs/$name/" ;; esac
+  done
+}
+if [ "${1:-}" = --keep ]; then keep; exit; fi
+models=${1:-mnist,fashion-mnist,cifar10,cifar100}
+seeds=${2:-42,1,2}
+commit=${FRONTIER_COMMIT:-ea45afc}
+src=/tmp/lightzoo-frontier-src
+bin=/tmp/lightzoo-frontier
+if [ ! -d "$src" ]; then git worktree prune; git worktree add --detach "$src" "$commit"; fi
+go build -C "$src" -buildvcs=true -o "$bin" ./examples/frontier
+mkdir -p runs/frontier
+# Finished runs of earlier sittings are kept in results/frontier-runs (runs/ is not in the
+# repository), with the Conv2D weights the compressions start from: put them back.
+for kept in results/frontier-runs/*/; do
+  [ -d "$kept" ] || continue
+  name=$(basename "$kept")
+  if [ -f "$kept/result.json" ] && [ ! -f "runs/frontier/$name/result.json" ]; then
+    mkdir -p "runs/frontier/$name" && cp "$kept"/* "runs/frontier/$name/"
+  fi
+done
+# A compression waits for its seed's Conv2D run, which the other shard may be making: each
+# shard makes a second pass for what it left waiting.
+for shard in 0/2 1/2; do
+  for pass in 1 2; do
+    GOMAXPROCS=1 "$bin" -shard "$shard" -models "$models" -seeds "$seeds" -runs runs/frontier
+  done >> "runs/frontier/shard-${shard%/*}.log" 2>&1 &
+done
+wait
+keep
+"$bin" -report -models mnist,fashion-mnist,cifar10,cifar100 -seeds 42,1,2 -runs runs/frontier -out results
