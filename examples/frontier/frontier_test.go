@@ -44,6 +44,9 @@ func TestFrontierRuns(t *testing.T) {
 	if _, err := plan(options{models: "mnist", seeds: "1", budgets: "1", ablation: 3}); err == nil {
 		t.Error("budget 1 accepted")
 	}
+	if _, err := plan(options{models: "cifar10", seeds: "1", budgets: "3", cifarRows: "light6", ablation: 3, holdout: 1, schedule: "cosine"}); err == nil {
+		t.Error("-cifar-rows light6 accepted for CIFAR-10, whose paper rows end at light5")
+	}
 }
 
 // The uniform rank is capped per layer, so the CIFAR models (whose first shortcut has three

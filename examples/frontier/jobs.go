@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/lightzoo/lightzoo/compress"
 	"github.com/lightzoo/lightzoo/datasets"
@@ -54,10 +56,16 @@ func modelJobs(spec zoo.Spec, seed uint64, budgets []int, o options) ([]job, err
 		{spec: spec, seed: seed, label: "conv2d", family: famConv2D, variant: light.Regular{}},
 		{spec: spec, seed: seed, label: "separable", family: famSeparable, variant: light.Separable{}},
 	}
-	for _, r := range spec.Paper {
-		if v, err := light.ParseVariant(r.Variant); err == nil && r.Variant != "conv2d" && r.Variant != "separable" {
-			jobs = append(jobs, job{spec: spec, seed: seed, label: r.Variant, family: famPaper, variant: v})
+	rows, err := paperRows(spec, o)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		v, err := light.ParseVariant(r)
+		if err != nil {
+			return nil, err
 		}
+		jobs = append(jobs, job{spec: spec, seed: seed, label: r, family: famPaper, variant: v})
 	}
 	conv, err := zoo.New(spec, light.Regular{}, zoo.Config{})
 	if err != nil {
@@ -82,6 +90,31 @@ func modelJobs(spec zoo.Spec, seed uint64, budgets []int, o options) ([]job, err
 		}
 	}
 	return jobs, nil
+}
+
+// paperRows are the paper's LightLayers rows the model runs: all of them, or for CIFAR (whose
+// runs take five times as long) those -cifar-rows names.
+func paperRows(spec zoo.Spec, o options) ([]string, error) {
+	var all []string
+	for _, r := range spec.Paper {
+		if r.Variant != "conv2d" && r.Variant != "separable" {
+			all = append(all, r.Variant)
+		}
+	}
+	if spec.Input[0] != 3 || o.cifarRows == "all" {
+		return all, nil
+	}
+	if o.cifarRows == "none" || o.cifarRows == "" {
+		return nil, nil
+	}
+	var rows []string
+	for _, r := range strings.Split(o.cifarRows, ",") {
+		if r = strings.TrimSpace(r); !slices.Contains(all, r) {
+			return nil, fmt.Errorf("frontier: -cifar-rows: %q is not one of the paper's %s rows %v", r, spec.Name, all)
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
 }
 
 // technique is a way of training a low-rank light model from scratch.

@@ -31,6 +31,7 @@ func main() {
 	flag.StringVar(&o.seeds, "seeds", "42,1,2", "comma-separated seeds")
 	flag.StringVar(&o.budgets, "budgets", "2,3,5,10", "budgets as divisors of Conv2D's parameters: 3 is a third")
 	flag.StringVar(&o.cifarBudgets, "cifar-budgets", "3", "the budgets of the CIFAR models, whose runs take five times as long")
+	flag.StringVar(&o.cifarRows, "cifar-rows", "light5", "the paper's LightLayers rows the CIFAR models run (comma-separated, all or none)")
 	flag.IntVar(&o.ablation, "ablation", 3, "the budget (divisor) at which each technique also runs on its own")
 	flag.Float64Var(&o.frobenius, "frob", 1e-4, "the Frobenius decay's coefficient")
 	flag.StringVar(&o.schedule, "schedule", train.Cosine, "learning-rate schedule of every run: plateau, cosine or onecycle")
@@ -55,10 +56,10 @@ func main() {
 
 // options are the flags.
 type options struct {
-	models, seeds, budgets, cifarBudgets, schedule, runs, out, dataDir string
-	ablation, epochs, trainImages, testImages, holdout                 int
-	frobenius, cifarLR                                                 float64
-	augment                                                            bool
+	models, seeds, budgets, cifarBudgets, cifarRows, schedule, runs, out, dataDir string
+	ablation, epochs, trainImages, testImages, holdout                            int
+	frobenius, cifarLR                                                            float64
+	augment                                                                       bool
 }
 
 func run(o options, reportOnly bool, shardFlag string, shards int) error {
