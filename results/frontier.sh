@@ -24,7 +24,7 @@ keep() {
 if [ "${1:-}" = --keep ]; then keep; exit; fi
 models=${1:-mnist,fashion-mnist,cifar10,cifar100}
 seeds=${2:-42,1,2}
-commit=${FRONTIER_COMMIT:-ea45afc}
+commit=${FRONTIER_COMMIT:-0780372}
 src=/tmp/lightzoo-frontier-src
 bin=/tmp/lightzoo-frontier
 if [ ! -d "$src" ]; then git worktree prune; git worktree add --detach "$src" "$commit"; fi
