@@ -240,21 +240,27 @@ func BenchmarkConvKernels(b *testing.B) {
 	}
 }
 
+// The MNIST networks' first and last pooling: wide rows, and rows of three windows.
 func BenchmarkMaxPoolKernels(b *testing.B) {
-	p := poolGeom{n: 64, c: 16, h: 28, w: 28, size: 2, stride: 2, oh: 14, ow: 14}
-	x := testkit.Narrow(testkit.RandTensor(tensor.Shape{64, 16, 28, 28}, 1).Data().([]float64))
-	dy := testkit.Narrow(testkit.RandTensor(tensor.Shape{64, 16, 14, 14}, 2).Data().([]float64))
-	y, dx := make([]float32, len(dy)), make([]float32, len(x))
-	b.Run("forward", func(b *testing.B) {
-		for b.Loop() {
-			maxPoolForward(p, y, x)
-		}
-		b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "images/s")
-	})
-	b.Run("backward", func(b *testing.B) {
-		for b.Loop() {
-			maxPoolBackward(p, dx, x, dy)
-		}
-		b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "images/s")
-	})
+	for _, p := range []poolGeom{
+		{n: 64, c: 16, h: 28, w: 28, size: 2, stride: 2, oh: 14, ow: 14},
+		{n: 64, c: 32, h: 7, w: 7, size: 2, stride: 2, oh: 3, ow: 3},
+	} {
+		x := testkit.Narrow(testkit.RandTensor(tensor.Shape{p.n, p.c, p.h, p.w}, 1).Data().([]float64))
+		dy := testkit.Narrow(testkit.RandTensor(tensor.Shape{p.n, p.c, p.oh, p.ow}, 2).Data().([]float64))
+		y, dx := make([]float32, len(dy)), make([]float32, len(x))
+		name := fmt.Sprintf("%dx%dx%d", p.c, p.h, p.w)
+		b.Run(name+"/forward", func(b *testing.B) {
+			for b.Loop() {
+				maxPoolForward(p, y, x)
+			}
+			b.ReportMetric(float64(p.n*b.N)/b.Elapsed().Seconds(), "images/s")
+		})
+		b.Run(name+"/backward", func(b *testing.B) {
+			for b.Loop() {
+				maxPoolBackward(p, dx, x, dy)
+			}
+			b.ReportMetric(float64(p.n*b.N)/b.Elapsed().Seconds(), "images/s")
+		})
+	}
 }

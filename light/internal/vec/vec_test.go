@@ -99,7 +99,8 @@ func TestPlainPath(t *testing.T) {
 func TestMaxPool2(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	nan := float32(math.NaN())
-	pick := []float32{-1, 0, 2, 2, 3, nan}
+	negZero := float32(math.Copysign(0, -1))
+	pick := []float32{-1, 0, negZero, 2, 2, 3, nan}
 	for _, n := range []int{1, 7, 8, 9, 16, 17, 40} {
 		for trial := 0; trial < 50; trial++ {
 			r0, r1, g := make([]float32, 2*n), make([]float32, 2*n), random(r, n)
@@ -120,6 +121,11 @@ func TestMaxPool2(t *testing.T) {
 					t.Fatalf("n=%d window %d (%v %v / %v %v): max %g, want %g", n, i, r0[2*i], r0[2*i+1], r1[2*i], r1[2*i+1], out[i], want)
 				}
 			}
+			for i := range g {
+				if k := firstMax(r0[2*i], r0[2*i+1], r1[2*i], r1[2*i+1]); [4]float32{w0[2*i], w0[2*i+1], w1[2*i], w1[2*i+1]}[k] != g[i] {
+					t.Fatalf("n=%d window %d (%v %v / %v %v): the scalar gradient is not at input %d", n, i, r0[2*i], r0[2*i+1], r1[2*i], r1[2*i+1], k)
+				}
+			}
 			for i := range d0 {
 				if d0[i] != w0[i] || d1[i] != w1[i] {
 					t.Fatalf("n=%d column %d: gradient %g %g, want %g %g (rows %v / %v)", n, i, d0[i], d1[i], w0[i], w1[i], r0, r1)
@@ -127,6 +133,17 @@ func TestMaxPool2(t *testing.T) {
 			}
 		}
 	}
+}
+
+// firstMax is the index of the window's first NaN, else of its first input equal to Go's max.
+func firstMax(w ...float32) int {
+	m := max(w[0], w[1], w[2], w[3])
+	for i, v := range w {
+		if v != v || (m == m && v == m) {
+			return i
+		}
+	}
+	panic("no maximum")
 }
 
 // The ReLU-fused BatchNorm loops equal the unfused loops run one after the other.
