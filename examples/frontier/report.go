@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -231,7 +233,9 @@ func frontierPlot(model string, ss []*setting) (*plot.Plot, plot.Legend) {
 	p.Y.Label.Text = "test accuracy"
 	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, sweep.ParamTicks{}
 	legend := plot.NewLegend()
-	for i, family := range []string{famConv2D, famSeparable, famPaper, famSpectral, famSVD, famAblation} {
+	// The ablation's points sit on top of the spectral+FD and SVD points at the same budget:
+	// they are in the tables only.
+	for i, family := range []string{famConv2D, famSeparable, famPaper, famSpectral, famSVD} {
 		var xy plotter.XYs
 		var errs plotter.YErrors
 		for _, s := range ss {
@@ -255,6 +259,13 @@ func frontierPlot(model string, ss []*setting) (*plot.Plot, plot.Legend) {
 		}{xy, errs})
 		bars.LineStyle.Color = c
 		p.Add(bars, sc)
+		if len(xy) > 1 { // a family's settings, joined by increasing parameters
+			sorted := slices.Clone(xy)
+			slices.SortFunc(sorted, func(a, b plotter.XY) int { return cmp.Compare(a.X, b.X) })
+			line, _ := plotter.NewLine(sorted)
+			line.Color, line.Dashes = c, []vg.Length{vg.Points(2 + float64(2*i)), vg.Points(2)}
+			p.Add(line)
+		}
 		legend.Add(family, sc)
 	}
 	if spec, err := zoo.Get(model); err == nil {
