@@ -143,8 +143,10 @@ func ForEnergy(layers []*Layer, energy float64) (map[string]int, error) {
 }
 
 // ForBudget chooses per-layer ranks whose compressed model has at most budget parameters:
-// every layer starts at rank 1, then, greedily, the rank step that buys the most of its
-// layer's energy per parameter it costs is taken, as long as it fits.
+// every layer starts at rank 1, then, greedily, the rank step that raises the product of the
+// layers' kept energies the most per parameter it costs is taken, as long as it fits (Zhang
+// et al., 2015). The product, unlike the sum, does not starve a large layer whose every
+// rank step is dear: a layer left with a small share of its energy breaks the network.
 func ForBudget(src *zoo.Model, layers []*Layer, budget int) (map[string]int, error) {
 	ranks := map[string]int{}
 	for _, l := range layers {
@@ -161,7 +163,7 @@ func ForBudget(src *zoo.Model, layers []*Layer, budget int) (map[string]int, err
 			if k >= l.MaxRank() || total+cost > budget {
 				continue
 			}
-			if gain := (l.Energy(k+1) - l.Energy(k)) / float64(cost); gain > bestGain {
+			if gain := math.Log(l.Energy(k+1)/l.Energy(k)) / float64(cost); gain > bestGain {
 				best, bestGain = i, gain
 			}
 		}
@@ -218,7 +220,6 @@ func copyStats(src, dst *zoo.Model) error {
 	}
 	return nil
 }
-
 
 func asMatrix(p *light.Param, rows, cols int) *mat.Dense { return mat.NewDense(rows, cols, floats(p)) }
 
