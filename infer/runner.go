@@ -24,7 +24,9 @@ type Runner struct {
 	base       *zoo.Model
 	batch      int
 	batchStats bool
-	nets       map[int]*net
+	// recalibrate builds the graphs with zoo.Config.Recalibrate (see Recalibrate).
+	recalibrate bool
+	nets        map[int]*net
 }
 
 // Option configures a Runner.
@@ -120,12 +122,8 @@ func (r *Runner) Predict(images []float32, n, k int) ([]Prediction, error) {
 
 // Evaluate scores every image of set, the runner's batch at a time.
 func (r *Runner) Evaluate(set *datasets.Set) (Metrics, error) {
-	in := r.base.Spec.Input
-	if set.C != in[0] || set.H != in[1] || set.W != in[2] {
-		return Metrics{}, errors.Errorf("infer: the images are %dx%dx%d; a %s model needs %dx%dx%d", set.C, set.H, set.W, r.base.Spec.Name, in[0], in[1], in[2])
-	}
-	if bad := set.BadLabel(r.base.Spec.Classes); bad >= 0 {
-		return Metrics{}, errors.Errorf("infer: image %d has label %d; a %s model has %d classes", bad, set.Labels[bad], r.base.Spec.Name, r.base.Spec.Classes)
+	if err := r.check(set); err != nil {
+		return Metrics{}, err
 	}
 	t := NewTally(r.base.Spec.Classes)
 	classes := r.base.Spec.Classes
@@ -140,6 +138,48 @@ func (r *Runner) Evaluate(set *datasets.Set) (Metrics, error) {
 		}
 	}
 	return t.Metrics(), nil
+}
+
+// check says whether the model can run set's images and labels.
+func (r *Runner) check(set *datasets.Set) error {
+	in := r.base.Spec.Input
+	if set.C != in[0] || set.H != in[1] || set.W != in[2] {
+		return errors.Errorf("infer: the images are %dx%dx%d; a %s model needs %dx%dx%d", set.C, set.H, set.W, r.base.Spec.Name, in[0], in[1], in[2])
+	}
+	if bad := set.BadLabel(r.base.Spec.Classes); bad >= 0 {
+		return errors.Errorf("infer: image %d has label %d; a %s model has %d classes", bad, set.Labels[bad], r.base.Spec.Name, r.base.Spec.Classes)
+	}
+	return nil
+}
+
+// Recalibrate sets m's BatchNorm running statistics to the average of the batch statistics
+// of set's images, batch images at a time (a last partial batch is left out when there is a
+// full one): weights changed since the statistics were gathered, by a compression for
+// instance, get statistics that match them (as PyTorch's torch.optim.swa_utils.update_bn).
+// Use training images: the statistics are part of the model.
+func Recalibrate(m *zoo.Model, set *datasets.Set, batch int) error {
+	r, err := New(m, WithBatch(batch))
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	r.recalibrate = true
+	if err := r.check(set); err != nil {
+		return err
+	}
+	if set.N == 0 {
+		return errors.New("infer: no images to recalibrate BatchNorm with")
+	}
+	batches := datasets.Batches(set.N, batch, false, 0, 0)
+	if len(batches) > 1 && len(batches[len(batches)-1]) < batch {
+		batches = batches[:len(batches)-1]
+	}
+	for _, idx := range batches {
+		if _, err := r.run(len(idx), func(x []float32) { set.Fill(idx, x, make([]int, len(idx)), nil) }); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // net is the model compiled for one batch size.
@@ -172,7 +212,7 @@ func (r *Runner) net(n int) (*net, error) {
 	if nt, ok := r.nets[n]; ok {
 		return nt, nil
 	}
-	m, err := zoo.New(r.base.Spec, r.base.Variant, zoo.Config{Batch: n, Share: r.base, Inference: true, BatchStats: r.batchStats})
+	m, err := zoo.New(r.base.Spec, r.base.Variant, zoo.Config{Batch: n, Share: r.base, Inference: true, BatchStats: r.batchStats, Recalibrate: r.recalibrate})
 	if err == nil {
 		err = m.CheckMemory(n, false)
 	}

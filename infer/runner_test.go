@@ -65,3 +65,48 @@ func TestBatchStatsKeepRunningStats(t *testing.T) {
 		}
 	}
 }
+
+// Recalibration sets every BatchNorm's running statistics to the plain average of its batch
+// statistics: over batches A and B they are the mean of those over A alone and over B alone,
+// and a last partial batch is left out.
+func TestRecalibrateAverages(t *testing.T) {
+	m, err := zoo.Build("mnist", light.Regular{}, zoo.Config{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := func(n, seed int) *datasets.Set {
+		s := &datasets.Set{Images: make([]byte, n*784), Labels: make([]uint8, n), N: n, C: 1, H: 28, W: 28}
+		for i := range s.Images {
+			s.Images[i] = byte((i*seed + i/97) % 251)
+		}
+		return s
+	}
+	stats := func(s *datasets.Set) [][]float64 {
+		if err := Recalibrate(m, s, 8); err != nil {
+			t.Fatal(err)
+		}
+		var out [][]float64
+		for _, bn := range m.Scope.BatchNorms() {
+			mean, variance := bn.Stats()
+			out = append(out, append(append([]float64(nil), mean...), variance...))
+		}
+		return out
+	}
+	a, b := set(8, 3), set(8, 7)
+	both := &datasets.Set{Images: append(append([]byte(nil), a.Images...), b.Images...), Labels: make([]uint8, 16), N: 16, C: 1, H: 28, W: 28}
+	ragged := &datasets.Set{Images: append(append([]byte(nil), both.Images...), set(3, 5).Images...), Labels: make([]uint8, 19), N: 19, C: 1, H: 28, W: 28}
+	sa, sb, sab, sr := stats(a), stats(b), stats(both), stats(ragged)
+	for l := range sa {
+		for i := range sa[l] {
+			if want := 0.5*sa[l][i] + 0.5*sb[l][i]; sab[l][i] != want || sr[l][i] != want {
+				t.Fatalf("BatchNorm %d statistic %d: %g over A and B, %g with a partial batch, want %g (A %g, B %g)", l, i, sab[l][i], sr[l][i], want, sa[l][i], sb[l][i])
+			}
+		}
+		if sa[l][0] == sb[l][0] {
+			t.Fatalf("BatchNorm %d: the same statistics over A and B", l)
+		}
+	}
+	if err := Recalibrate(m, &datasets.Set{C: 1, H: 28, W: 28}, 8); err == nil {
+		t.Error("recalibration on no images accepted")
+	}
+}

@@ -137,6 +137,16 @@ func (s *Scope) UseBatchStats() {
 	}
 }
 
+// UseAveragedStats makes every BatchNorm of the scope normalize with each batch's own
+// statistics and set its running statistics to the average of those of the batches run from
+// now on: after a change of weights that left them stale (a compression), a forward pass over
+// training images recalibrates them (as PyTorch's update_bn).
+func (s *Scope) UseAveragedStats() {
+	for _, bn := range s.root.bns {
+		bn.norm.Training, bn.norm.Frozen, bn.norm.Average, bn.norm.Runs = true, false, true, 0
+	}
+}
+
 // SetTraining switches every BatchNorm of the scope between batch statistics (true) and
 // running statistics (false).
 func (s *Scope) SetTraining(training bool) {

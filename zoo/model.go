@@ -28,6 +28,9 @@ type Config struct {
 	// BatchStats builds BatchNorm on each batch's statistics, leaving the running ones as they
 	// are (Scope.UseBatchStats); it overrides Inference.
 	BatchStats bool
+	// Recalibrate builds BatchNorm on each batch's statistics, setting the running ones to
+	// their average over the batches run (Scope.UseAveragedStats); it overrides the others.
+	Recalibrate bool
 }
 
 func (c Config) withDefaults() Config {
@@ -91,6 +94,9 @@ func New(spec Spec, v light.Variant, cfg Config) (*Model, error) {
 	s.SetTraining(!cfg.Inference)
 	if cfg.BatchStats {
 		s.UseBatchStats()
+	}
+	if cfg.Recalibrate {
+		s.UseAveragedStats()
 	}
 	return &Model{Spec: spec, Variant: v, Batch: cfg.Batch, Graph: g, Scope: s, Input: x, Logits: logits}, nil
 }

@@ -168,7 +168,7 @@ func (j job) run(ctx context.Context, d *datasets.Dataset, o options) error {
 	v, init := j.variant, ""
 	if j.compress {
 		var err error
-		if init, v, err = j.compressed(o); err != nil {
+		if init, v, err = j.compressed(d, o); err != nil {
 			return err
 		}
 		if !j.finetune {
@@ -190,8 +190,10 @@ func (j job) run(ctx context.Context, d *datasets.Dataset, o options) error {
 }
 
 // compressed writes (once) and returns the compression of the seed's Conv2D weights (its
-// best by validation loss) to 1/budget of its parameters, and its variant.
-func (j job) compressed(o options) (string, light.Variant, error) {
+// best by validation loss) to 1/budget of its parameters, with BatchNorm statistics
+// recalibrated on the training images the runs train on (the holdout left out), and its
+// variant.
+func (j job) compressed(d *datasets.Dataset, o options) (string, light.Variant, error) {
 	path := filepath.Join(j.dir(o), "init.safetensors")
 	if f, err := checkpoint.Open(path); err == nil {
 		return path, f.Variant, nil
@@ -218,6 +220,13 @@ func (j job) compressed(o options) (string, light.Variant, error) {
 	}
 	dst, err := compress.FromConv2D(src, layers, ranks, zoo.Config{Batch: 1, Inference: true})
 	if err != nil {
+		return "", nil, err
+	}
+	rest, _, err := d.Train.Split(o.holdout, j.seed)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := infer.Recalibrate(dst, rest, 128); err != nil {
 		return "", nil, err
 	}
 	if err := os.MkdirAll(j.dir(o), 0o755); err != nil {

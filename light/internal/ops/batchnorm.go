@@ -20,6 +20,11 @@ type Norm struct {
 	// Frozen keeps the running statistics as they are in training mode: batch statistics for
 	// an evaluation that must not move the model's.
 	Frozen bool
+	// Average (in training mode) makes the running statistics the plain average of the batch
+	// statistics of every forward run since Runs was last set to 0, instead of a moving one:
+	// a recalibration of statistics that no longer match the weights.
+	Average bool
+	Runs    int
 	// ReLU fuses a ReLU after the normalization: the op outputs max(y, 0), and its gradient
 	// ops recompute y = a·x + b from the last forward run's per-channel a and b (exactly, the
 	// same way) to mask dy, instead of a separate ReLU op reading and writing the tensor.
@@ -78,10 +83,16 @@ func channelStats[T float](op *Norm, shape tensor.Shape, x []T, update bool) (me
 	reduce(shape, func(i, lo, hi int) float64 { return float64(sumSqDev(x[lo:hi], T(sum[i]/m))) }, func(i int, v float64) { sq[i] += v })
 	for i := range c {
 		mean[i], inv[i] = sum[i]/m, 1/math.Sqrt(sq[i]/m+op.Eps)
-		if update {
-			rm[i] = op.Momentum*rm[i] + (1-op.Momentum)*mean[i]
-			rv[i] = op.Momentum*rv[i] + (1-op.Momentum)*sq[i]/max(m-1, 1)
+		if keep := op.Momentum; update {
+			if op.Average {
+				keep = 1 - 1/float64(op.Runs+1)
+			}
+			rm[i] = keep*rm[i] + (1-keep)*mean[i]
+			rv[i] = keep*rv[i] + (1-keep)*sq[i]/max(m-1, 1)
 		}
+	}
+	if update && op.Average {
+		op.Runs++
 	}
 	return mean, inv
 }
