@@ -35,6 +35,7 @@ type setting struct {
 	model, label, family, variant string
 	total                         int
 	accuracy                      []float64
+	commits                       []string // of each run, short
 }
 
 // margins are how many points below our Conv2D a light model at a third of its parameters may
@@ -111,6 +112,7 @@ func group(rows []row) []*setting {
 			out = append(out, s)
 		}
 		s.accuracy = append(s.accuracy, r.result.TestAccuracy)
+		s.commits = append(s.commits, r.result.Build.Commit[:min(10, len(r.result.Build.Commit))])
 	}
 	return out
 }
@@ -162,8 +164,25 @@ func markdown(settings []*setting, o options) string {
 		}
 		b.WriteString(targets(model, ss, conv))
 		b.WriteString(ablation(ss, o.ablation))
+		b.WriteString(madeBy(ss))
 	}
 	return b.String()
+}
+
+// madeBy names the commits that made the model's runs, with how many each.
+func madeBy(ss []*setting) string {
+	count := map[string]int{}
+	for _, s := range ss {
+		for _, c := range s.commits {
+			count[c]++
+		}
+	}
+	var parts []string
+	for c, n := range count {
+		parts = append(parts, fmt.Sprintf("%s (%d runs)", c, n))
+	}
+	sort.Strings(parts)
+	return "\nMade by commit " + strings.Join(parts, ", ") + ".\n"
 }
 
 // targets says whether the best light setting at no more than a third of Conv2D's parameters
