@@ -16,15 +16,16 @@ keep() {
     name=$(basename "$run")
     [ -f "$run/result.json" ] || continue
     mkdir -p "results/frontier-runs/$name"
-    cp "$run"/result.json "$run"/command.txt "results/frontier-runs/$name/"
-    if [ -f "$run/metrics.jsonl" ]; then cp "$run/metrics.jsonl" "results/frontier-runs/$name/"; fi
+    for f in result.json command.txt metrics.jsonl; do   # a compression only evaluated has no
+      if [ -f "$run/$f" ]; then cp "$run/$f" "results/frontier-runs/$name/"; fi   # command or metrics
+    done
     case "$name" in *-conv2d-seed*) cp "$run/best.safetensors" "results/frontier-runs/$name/" ;; esac
   done
 }
 if [ "${1:-}" = --keep ]; then keep; exit; fi
 models=${1:-mnist,fashion-mnist,cifar10,cifar100}
 seeds=${2:-42,1,2}
-commit=${FRONTIER_COMMIT:-0780372}
+commit=${FRONTIER_COMMIT:-6ccf255}
 src=/tmp/lightzoo-frontier-src
 bin=/tmp/lightzoo-frontier
 if [ ! -d "$src" ]; then git worktree prune; git worktree add --detach "$src" "$commit"; fi
