@@ -28,7 +28,10 @@ seeds=${2:-42,1,2}
 commit=${FRONTIER_COMMIT:-6ccf255}
 src=/tmp/lightzoo-frontier-src
 bin=/tmp/lightzoo-frontier
-if [ ! -d "$src" ]; then git worktree prune; git worktree add --detach "$src" "$commit"; fi
+# A clone, not a worktree: go build stamps the commit only where .git is a directory.
+if [ ! -d "$src/.git" ]; then rm -rf "$src"; git worktree prune; git clone -q --no-checkout . "$src"; fi
+git -C "$src" fetch -q origin
+git -C "$src" checkout -q --detach "$commit"
 go build -C "$src" -buildvcs=true -o "$bin" ./examples/frontier
 mkdir -p runs/frontier
 # Finished runs of earlier sittings are kept in results/frontier-runs (runs/ is not in the

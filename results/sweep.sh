@@ -12,7 +12,10 @@ cd "$(dirname "$0")/.."
 commit=${SWEEP_COMMIT:-3fc85ff3fb}
 src=/tmp/lightzoo-sweep-src
 bin=/tmp/lightzoo-sweep-compare
-if [ ! -d "$src" ]; then git worktree prune; git worktree add --detach "$src" "$commit"; fi
+# A clone, not a worktree: go build stamps the commit only where .git is a directory.
+if [ ! -d "$src/.git" ]; then rm -rf "$src"; git worktree prune; git clone -q --no-checkout . "$src"; fi
+git -C "$src" fetch -q origin
+git -C "$src" checkout -q --detach "$commit"
 go build -C "$src" -buildvcs=true -o "$bin" ./examples/compare
 mkdir -p runs/sweep
 # Runs finished in earlier sittings are kept in results/runs (runs/ is not in the repository):

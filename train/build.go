@@ -2,6 +2,7 @@ package train
 
 import (
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -20,8 +21,10 @@ type Build struct {
 	Kernels string `json:"kernels"`
 }
 
-// CurrentBuild reads the VCS stamp that go build writes into the binary, or, under go run
-// and go test (which stamp none), asks git about the working tree the program runs in.
+// CurrentBuild reads the VCS stamp that go build writes into the binary, or, when there is
+// none (go run and go test stamp none, nor does go build in a git worktree), asks git about
+// the source tree the binary was compiled from: never about the directory it runs in, whose
+// checkout may have moved on since.
 func CurrentBuild() Build {
 	b := Build{Go: runtime.Version(), Procs: runtime.GOMAXPROCS(0), Kernels: light.KernelPath(), Commit: "unknown"}
 	if info, ok := debug.ReadBuildInfo(); ok {
@@ -34,11 +37,12 @@ func CurrentBuild() Build {
 			}
 		}
 	}
-	if b.Commit == "unknown" {
-		if out, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
+	if _, file, _, ok := runtime.Caller(0); ok && b.Commit == "unknown" && filepath.IsAbs(file) {
+		src := filepath.Dir(file)
+		if out, err := exec.Command("git", "-C", src, "rev-parse", "HEAD").Output(); err == nil {
 			b.Commit = strings.TrimSpace(string(out))
 			// only the code counts: a sweep writes results into the tree as it goes
-			b.Modified = exec.Command("git", "diff", "--quiet", "HEAD", "--", "*.go", "go.mod", "go.sum").Run() != nil
+			b.Modified = exec.Command("git", "-C", src, "diff", "--quiet", "HEAD", "--", ":(top)*.go", ":(top)go.mod", ":(top)go.sum").Run() != nil
 		}
 	}
 	return b
