@@ -32,6 +32,22 @@ func (ParamTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
+// PercentTicks marks 1, 2 and 5 times each power of ten from 0.1, labelled 0.5%, 1%, 2%, ...:
+// a log axis of error rates in percent.
+type PercentTicks struct{}
+
+func (PercentTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ticks []plot.Tick
+	for _, p := range []float64{0.1, 1, 10, 100} {
+		for _, m := range []float64{1, 2, 5} {
+			if v := m * p; v >= lo && v <= hi {
+				ticks = append(ticks, plot.Tick{Value: v, Label: fmt.Sprintf("%g%%", v)})
+			}
+		}
+	}
+	return ticks
+}
+
 // size of every plot and of the legend column beside it.
 const (
 	plotWidth   = 8 * vg.Inch

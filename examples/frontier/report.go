@@ -243,14 +243,16 @@ func find(ss []*setting, label string) *setting {
 var glyphs = map[string]draw.GlyphDrawer{famConv2D: draw.BoxGlyph{}, famSeparable: draw.SquareGlyph{}, famPaper: draw.CircleGlyph{},
 	famSpectral: draw.PyramidGlyph{}, famSVD: draw.CrossGlyph{}, famAblation: draw.RingGlyph{}}
 
-// frontierPlot draws each family's settings (mean, bars from min to max) against parameters,
-// log scale, with the paper's rows beside them.
+// frontierPlot draws each family's settings (mean, bars from min to max) as test error against
+// parameters, both on log scales (the differences that matter are between 0.5% and 5% error,
+// and a collapsed model is at 50%), with the paper's rows beside them.
 func frontierPlot(model string, ss []*setting) (*plot.Plot, plot.Legend) {
 	p := plot.New()
-	p.Title.Text = model + ": test accuracy against parameters, clean protocol\nmean over seeds, bars from min to max"
+	p.Title.Text = model + ": test error against parameters, clean protocol\nmean over seeds, bars from min to max"
 	p.X.Label.Text = "total parameters (log scale)"
-	p.Y.Label.Text = "test accuracy"
+	p.Y.Label.Text = "test error, 100% - accuracy (log scale)"
 	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, sweep.ParamTicks{}
+	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, sweep.PercentTicks{}
 	legend := plot.NewLegend()
 	// The ablation's points sit on top of the spectral+FD and SVD points at the same budget:
 	// they are in the tables only.
@@ -263,8 +265,8 @@ func frontierPlot(model string, ss []*setting) (*plot.Plot, plot.Legend) {
 			}
 			mean, _ := sweep.MeanSD(s.accuracy)
 			lo, hi := sweep.MinMax(s.accuracy)
-			xy = append(xy, plotter.XY{X: float64(s.total), Y: mean})
-			errs = append(errs, struct{ Low, High float64 }{mean - lo, hi - mean})
+			xy = append(xy, plotter.XY{X: float64(s.total), Y: errorPercent(mean)})
+			errs = append(errs, struct{ Low, High float64 }{errorPercent(mean) - errorPercent(hi), errorPercent(lo) - errorPercent(mean)})
 		}
 		if len(xy) == 0 {
 			continue
@@ -290,7 +292,7 @@ func frontierPlot(model string, ss []*setting) (*plot.Plot, plot.Legend) {
 	if spec, err := zoo.Get(model); err == nil {
 		var paper plotter.XYs
 		for _, r := range spec.Paper {
-			paper = append(paper, plotter.XY{X: float64(r.Total), Y: r.Accuracy})
+			paper = append(paper, plotter.XY{X: float64(r.Total), Y: errorPercent(r.Accuracy)})
 		}
 		sc, _ := plotter.NewScatter(paper)
 		sc.GlyphStyle = draw.GlyphStyle{Shape: draw.TriangleGlyph{}, Radius: vg.Points(4.5), Color: color.Black}
@@ -298,5 +300,9 @@ func frontierPlot(model string, ss []*setting) (*plot.Plot, plot.Legend) {
 		legend.Add("the paper, one run", sc)
 	}
 	p.X.Min, p.X.Max = p.X.Min/1.5, p.X.Max*1.5
+	p.Y.Min, p.Y.Max = p.Y.Min/1.3, p.Y.Max*1.3
 	return p, legend
 }
+
+// errorPercent is the error rate in percent of an accuracy.
+func errorPercent(accuracy float64) float64 { return 100 * (1 - accuracy) }
