@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
 	"os"
 
 	"gonum.org/v1/plot"
@@ -17,19 +18,12 @@ import (
 type ParamTicks struct{}
 
 func (ParamTicks) Ticks(lo, hi float64) []plot.Tick {
-	var ticks []plot.Tick
-	for p := 1.0; p <= hi; p *= 10 {
-		for _, m := range []float64{1, 2, 5} {
-			if v := m * p; v >= lo && v <= hi {
-				label := fmt.Sprintf("%g", v)
-				if v >= 1000 {
-					label = fmt.Sprintf("%gk", v/1000)
-				}
-				ticks = append(ticks, plot.Tick{Value: v, Label: label})
-			}
+	return oneTwoFive(lo, hi, 1, func(v float64) string {
+		if v >= 1000 {
+			return fmt.Sprintf("%gk", v/1000)
 		}
-	}
-	return ticks
+		return fmt.Sprintf("%g", v)
+	})
 }
 
 // PercentTicks marks 1, 2 and 5 times each power of ten from 0.1, labelled 0.5%, 1%, 2%, ...:
@@ -37,11 +31,16 @@ func (ParamTicks) Ticks(lo, hi float64) []plot.Tick {
 type PercentTicks struct{}
 
 func (PercentTicks) Ticks(lo, hi float64) []plot.Tick {
+	return oneTwoFive(lo, hi, 0.1, func(v float64) string { return fmt.Sprintf("%g%%", v) })
+}
+
+// oneTwoFive marks 1, 2 and 5 times each power of ten from first, within [lo, hi].
+func oneTwoFive(lo, hi, first float64, label func(float64) string) []plot.Tick {
 	var ticks []plot.Tick
-	for _, p := range []float64{0.1, 1, 10, 100} {
+	for e := math.Round(math.Log10(first)); math.Pow(10, e) <= hi; e++ {
 		for _, m := range []float64{1, 2, 5} {
-			if v := m * p; v >= lo && v <= hi {
-				ticks = append(ticks, plot.Tick{Value: v, Label: fmt.Sprintf("%g%%", v)})
+			if v := m * math.Pow(10, e); v >= lo && v <= hi {
+				ticks = append(ticks, plot.Tick{Value: v, Label: label(v)})
 			}
 		}
 	}
