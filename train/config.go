@@ -78,6 +78,13 @@ type Config struct {
 	// (for example a compressed model to fine-tune); it must hold the same model and variant.
 	// Everything else starts afresh.
 	Init string
+	// Teacher, when set, is a checkpoint of a trained model of the same data set to distill
+	// from (clean protocol only): the loss becomes (1-Distill)·CE(labels) +
+	// Distill·T²·CE(the teacher's softmax at temperature T, the model's at T), T =
+	// Temperature. Defaults with a teacher: DefaultDistill and DefaultTemperature.
+	Teacher     string
+	Distill     float64
+	Temperature float64
 	// Out is the run directory: checkpoint, metrics.jsonl, result.json. Required.
 	Out string
 	// Progress receives a progress bar on a terminal, periodic lines otherwise (nil: none).
@@ -123,6 +130,12 @@ func (c Config) withDefaults() (Config, zoo.Spec, error) {
 	if c.PlateauFactor == 0 {
 		c.PlateauFactor = 0.1
 	}
+	if c.Teacher != "" && c.Distill == 0 {
+		c.Distill = DefaultDistill
+	}
+	if c.Teacher != "" && c.Temperature == 0 {
+		c.Temperature = DefaultTemperature
+	}
 	return c, spec, c.check()
 }
 
@@ -146,6 +159,22 @@ func (c Config) check() error {
 		return errors.Errorf("train: the %s schedule is not the paper's; use it with the %s protocol", c.Schedule, Clean)
 	case c.Out == "":
 		return errors.New("train: no run directory; set Config.Out")
+	}
+	return c.checkDistill()
+}
+
+func (c Config) checkDistill() error {
+	switch {
+	case c.Teacher == "" && (c.Distill != 0 || c.Temperature != 0):
+		return errors.Errorf("train: distill %g, temperature %g without a teacher; give the teacher's checkpoint", c.Distill, c.Temperature)
+	case c.Teacher == "":
+		return nil
+	case c.Protocol == Paper:
+		return errors.Errorf("train: distillation is not the paper's; use it with the %s protocol", Clean)
+	case !(c.Distill > 0 && c.Distill <= 1):
+		return errors.Errorf("train: distill %g: the teacher's share of the loss must lie in (0, 1]", c.Distill)
+	case !(c.Temperature > 0) || math.IsInf(c.Temperature, 0):
+		return errors.Errorf("train: temperature %g is not a positive number", c.Temperature)
 	}
 	return nil
 }

@@ -17,11 +17,16 @@ import (
 
 // Result is the summary of a finished run.
 type Result struct {
-	Model        string  `json:"model"`
-	Variant      string  `json:"variant"` // the variant's Name: conv2d, light3, ...
-	Protocol     string  `json:"protocol"`
-	Schedule     string  `json:"schedule"`
-	Init         string  `json:"init,omitempty"` // the checkpoint the weights started from
+	Model    string `json:"model"`
+	Variant  string `json:"variant"` // the variant's Name: conv2d, light3, ...
+	Protocol string `json:"protocol"`
+	Schedule string `json:"schedule"`
+	Init     string `json:"init,omitempty"` // the checkpoint the weights started from
+	// Teacher is the checkpoint distilled from, with the teacher's share of the loss and the
+	// temperature.
+	Teacher      string  `json:"teacher,omitempty"`
+	Distill      float64 `json:"distill,omitempty"`
+	Temperature  float64 `json:"temperature,omitempty"`
 	Seed         uint64  `json:"seed"`
 	Epochs       int     `json:"epochs"`
 	StoppedEarly bool    `json:"stopped_early"`
@@ -257,6 +262,7 @@ func (t *Trainer) finish(test *datasets.Set) (*Result, error) {
 	}
 	m := t.main.model
 	r := &Result{Model: t.spec.Name, Variant: m.Variant.Name(), Protocol: t.cfg.Protocol, Schedule: t.cfg.Schedule, Init: t.cfg.Init,
+		Teacher: t.cfg.Teacher, Distill: t.cfg.Distill, Temperature: t.cfg.Temperature,
 		Seed: t.cfg.Seed, Epochs: len(t.state.History), StoppedEarly: t.state.Stopped, Trainable: m.Trainable(),
 		Total: m.Total(), FLOPs: m.FLOPs(), TestAccuracy: tm.Accuracy, TestAccuracyBatchStats: bs.Accuracy, TestLoss: tm.Loss, L2Penalty: penalty(m, t.cfg.L2), TestImages: tm.Images,
 		Test: tm, History: t.state.History, Build: CurrentBuild(),

@@ -19,16 +19,25 @@ type net struct {
 	model  *zoo.Model
 	x, y   *tensor.Dense // input images and one-hot labels, refilled every batch
 	labels []int
-	ce     *G.Node // mean cross-entropy (training nets only)
-	loss   *G.Node // ce plus the L2 penalties
-	grads  G.Nodes
-	vm     G.VM
+	// soft holds the teacher's softened predictions of the batch (distillation only).
+	soft    *tensor.Dense
+	teacher *teacher
+	ce      *G.Node // mean cross-entropy (training nets only)
+	loss    *G.Node // ce plus the L2 penalties
+	grads   G.Nodes
+	vm      G.VM
+}
+
+// objective is what the loss adds to the cross-entropy with the labels: l2, when not nil,
+// replaces every declared weight decay; teacher, when not nil, is distilled from.
+type objective struct {
+	l2      *float64
+	teacher *teacher
 }
 
 // buildNet compiles spec in variant v for training on batch images. share is the net whose
-// weights it uses (nil for the first one); l2, when not nil, replaces every declared weight
-// decay.
-func buildNet(spec zoo.Spec, v light.Variant, batch int, seed uint64, share *net, l2 *float64) (n *net, err error) {
+// weights it uses (nil for the first one).
+func buildNet(spec zoo.Spec, v light.Variant, batch int, seed uint64, share *net, obj objective) (n *net, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = errors.Errorf("train: building %s %v at batch %d: gorgonia panicked: %v", spec.Name, v, batch, r)
@@ -45,12 +54,12 @@ func buildNet(spec zoo.Spec, v light.Variant, batch int, seed uint64, share *net
 	if err := m.CheckMemory(batch, true); err != nil {
 		return nil, err
 	}
-	n = &net{model: m, labels: make([]int, m.Batch)}
+	n = &net{model: m, labels: make([]int, m.Batch), teacher: obj.teacher}
 	n.x = tensor.New(tensor.WithShape(m.Input.Shape()...), tensor.Of(tensor.Float32))
 	if err := G.Let(m.Input, n.x); err != nil {
 		return nil, err
 	}
-	if err := n.addLoss(spec.Classes, l2); err != nil {
+	if err := n.addLoss(spec.Classes, obj.l2); err != nil {
 		return nil, errors.Wrapf(err, "train: loss of %s %s", spec.Name, v.Name())
 	}
 	n.vm = G.NewTapeMachine(n.step())
@@ -85,6 +94,11 @@ func (n *net) addLoss(classes int, l2 *float64) error {
 		return err
 	}
 	loss := n.ce
+	if n.teacher != nil {
+		if loss, err = n.addDistillation(n.ce, n.teacher); err != nil {
+			return err
+		}
+	}
 	for _, p := range n.model.Scope.Params() {
 		decay := decayOf(p, l2)
 		if decay == 0 {
@@ -164,6 +178,11 @@ func (n *net) run(set *datasets.Set, idx []int, aug augmenter) (err error) {
 	}()
 	set.Fill(idx, n.x.Data().([]float32), n.labels, aug.rng())
 	datasets.OneHot(n.labels, n.model.Spec.Classes, n.y.Data().([]float32))
+	if n.teacher != nil {
+		if err := n.teacher.soften(n.x.Data().([]float32), n.model.Batch, n.soft.Data().([]float32)); err != nil {
+			return err
+		}
+	}
 	n.vm.Reset()
 	return n.vm.RunAll()
 }

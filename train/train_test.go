@@ -289,7 +289,7 @@ func TestStepSkipsTheImageGradient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := buildNet(spec, light.Regular{}, 2, 1, nil, nil)
+	n, err := buildNet(spec, light.Regular{}, 2, 1, nil, objective{})
 	if err != nil {
 		t.Fatal(err)
 	}

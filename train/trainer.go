@@ -36,6 +36,8 @@ type Trainer struct {
 	stop  *optim.EarlyStop
 	state State
 	data  *datasets.Dataset // what Fit trains on
+	// objective is the loss's terms beside the cross-entropy, shared by every training net.
+	objective objective
 	// trainImages is the size of the training split.
 	trainImages int
 }
@@ -50,7 +52,13 @@ func New(cfg Config) (*Trainer, error) {
 		sched: newSchedule(cfg), stop: optim.NewEarlyStop(cfg.StopPatience)}
 	cfg.LR = t.sched.Begin(cfg.LR)
 	t.opt.SetLR(cfg.LR)
-	if t.main, err = buildNet(spec, cfg.Variant, cfg.Batch, cfg.Seed, nil, cfg.L2); err != nil {
+	t.objective.l2 = cfg.L2
+	if cfg.Teacher != "" {
+		if t.objective.teacher, err = loadTeacher(cfg.Teacher, spec, cfg.Distill, cfg.Temperature, cfg.Batch); err != nil {
+			return nil, err
+		}
+	}
+	if t.main, err = buildNet(spec, cfg.Variant, cfg.Batch, cfg.Seed, nil, t.objective); err != nil {
 		return nil, err
 	}
 	t.train[cfg.Batch] = t.main
@@ -102,6 +110,9 @@ func (t *Trainer) Close() {
 		n.close()
 	}
 	t.eval.Close()
+	if t.objective.teacher != nil {
+		t.objective.teacher.runner.Close()
+	}
 }
 
 // CheckpointPath is the latest checkpoint of the run; BestPath the best by validation loss.
@@ -230,7 +241,7 @@ func (t *Trainer) net(batch int) (*net, error) {
 	if n, ok := t.train[batch]; ok {
 		return n, nil
 	}
-	n, err := buildNet(t.spec, t.cfg.Variant, batch, t.cfg.Seed, t.main, t.cfg.L2)
+	n, err := buildNet(t.spec, t.cfg.Variant, batch, t.cfg.Seed, t.main, t.objective)
 	if err != nil {
 		return nil, err
 	}
