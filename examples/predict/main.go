@@ -79,6 +79,9 @@ func load(file string) (image.Image, error) {
 		return nil, err
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s is a folder; give the image files themselves (e.g. %s/*.png)", file, file)
+	}
 	cfg, _, err := image.DecodeConfig(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a PNG or JPEG image: %v", file, err)
