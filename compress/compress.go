@@ -18,13 +18,18 @@ import (
 
 // Layer is one factorizable layer of a trained model: its trained weight as a matrix (rows:
 // a convolution's (channel, ky, kx) patch or a dense layer's inputs; columns: its outputs),
-// the weight's SVD, and the scale the light layer multiplies its factors' product by.
+// the weight's SVD, and the scale the light layer multiplies its factors' product by. In a
+// low-rank light source the matrix is the product W1·W2 of the layer's factors and Scale is
+// 1: the compressed layer is built with the source's own scale, so it keeps applying it.
 type Layer struct {
 	Name       string
 	Rows, Cols int
 	Scale      float64
-	Sigma      []float64 // singular values, largest first
-	svd        mat.SVD
+	// Held is how many weight scalars the layer has in the source model: Rows·Cols in a
+	// Conv2D, k·(Rows+Cols) as a rank-k factor pair.
+	Held  int
+	Sigma []float64 // singular values, largest first
+	svd   mat.SVD
 }
 
 // MaxRank is the largest rank the layer can take.
@@ -45,11 +50,15 @@ func (l *Layer) Energy(k int) float64 {
 	return kept / all
 }
 
-// Layers factorizes the trained weights of a Conv2D model (light.Regular), in the order the
-// model creates them.
+// Layers factorizes the trained weights of a Conv2D model (light.Regular), or the products of
+// the factor pairs of a low-rank light model (to compress a compressed model further), in the
+// order the model creates them.
 func Layers(src *zoo.Model) ([]*Layer, error) {
+	if v, ok := src.Variant.(light.Light); ok && v.Form == light.LowRank {
+		return lowRankLayers(src)
+	}
 	if _, ok := src.Variant.(light.Regular); !ok {
-		return nil, errors.Errorf("compress: %s is %s; compression starts from a trained Conv2D (conv2d) model", src.Spec.Name, src.Variant.Name())
+		return nil, errors.Errorf("compress: %s is %s; compression starts from a trained Conv2D (conv2d) model or a low-rank light one", src.Spec.Name, src.Variant.Name())
 	}
 	var out []*Layer
 	for _, p := range src.Scope.Params() {
@@ -57,25 +66,80 @@ func Layers(src *zoo.Model) ([]*Layer, error) {
 		if !isWeight {
 			continue
 		}
-		s := p.Node.Shape()
-		var l *Layer
-		switch len(s) {
-		case 4: // (filters, cin, kh, kw): the matrix is the kernel's transpose, (cin·kh·kw, filters)
-			rows := s[1] * s[2] * s[3]
-			l = &Layer{Name: name, Rows: rows, Cols: s[0], Scale: 1}
-			l.factorize(mat.DenseCopyOf(asMatrix(p, s[0], rows).T()))
-		case 2: // dense (in, units), which LightDense scales by 2/units
-			l = &Layer{Name: name, Rows: s[0], Cols: s[1], Scale: 2 / float64(s[1])}
-			l.factorize(asMatrix(p, s[0], s[1]))
-		default:
-			return nil, errors.Errorf("compress: parameter %s has shape %v", p.Name, s)
-		}
-		if l.Sigma == nil {
-			return nil, errors.Errorf("compress: the SVD of %s did not converge", p.Name)
+		l, err := fullLayer(name, p)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, l)
 	}
 	return out, nil
+}
+
+// fullLayer factorizes the full weight p of the layer name.
+func fullLayer(name string, p *light.Param) (*Layer, error) {
+	s := p.Node.Shape()
+	var l *Layer
+	switch len(s) {
+	case 4: // (filters, cin, kh, kw): the matrix is the kernel's transpose, (cin·kh·kw, filters)
+		rows := s[1] * s[2] * s[3]
+		l = &Layer{Name: name, Rows: rows, Cols: s[0], Scale: 1, Held: rows * s[0]}
+		l.factorize(mat.DenseCopyOf(asMatrix(p, s[0], rows).T()))
+	case 2: // dense (in, units), which LightDense scales by 2/units
+		l = &Layer{Name: name, Rows: s[0], Cols: s[1], Scale: 2 / float64(s[1]), Held: s[0] * s[1]}
+		l.factorize(asMatrix(p, s[0], s[1]))
+	default:
+		return nil, errors.Errorf("compress: parameter %s has shape %v", p.Name, s)
+	}
+	return l, l.converged()
+}
+
+// lowRankLayers factorizes W1·W2 of every factor pair of a low-rank light model, and the full
+// weight of any layer it left whole.
+func lowRankLayers(src *zoo.Model) ([]*Layer, error) {
+	params := map[string]*light.Param{}
+	for _, p := range src.Scope.Params() {
+		params[p.Name] = p
+	}
+	var out []*Layer
+	for _, p := range src.Scope.Params() {
+		var l *Layer
+		var err error
+		if name, whole := strings.CutSuffix(p.Name, "/w"); whole {
+			l, err = fullLayer(name, p)
+		} else if name, first := strings.CutSuffix(p.Name, "/w1"); first {
+			l, err = pairLayer(name, p, params[name+"/w2"])
+		} else {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// pairLayer factorizes the product of the factors w1 (rows, k) and w2 (k, cols).
+func pairLayer(name string, w1, w2 *light.Param) (*Layer, error) {
+	if w2 == nil {
+		return nil, errors.Errorf("compress: %s/w1 has no %s/w2", name, name)
+	}
+	a, b := w1.Node.Shape(), w2.Node.Shape()
+	if len(a) != 2 || len(b) != 2 || a[1] != b[0] {
+		return nil, errors.Errorf("compress: factors %s/w1 %v and %s/w2 %v do not multiply", name, a, name, b)
+	}
+	l := &Layer{Name: name, Rows: a[0], Cols: b[1], Scale: 1, Held: a[1] * (a[0] + b[1])}
+	var w mat.Dense
+	w.Mul(asMatrix(w1, a[0], a[1]), asMatrix(w2, b[0], b[1]))
+	l.factorize(&w)
+	return l, l.converged()
+}
+
+func (l *Layer) converged() error {
+	if l.Sigma == nil {
+		return errors.Errorf("compress: the SVD of %s did not converge", l.Name)
+	}
+	return nil
 }
 
 func (l *Layer) factorize(w *mat.Dense) {
@@ -120,7 +184,7 @@ func Variant(ranks map[string]int) light.Light {
 func Total(src *zoo.Model, layers []*Layer, ranks map[string]int) int {
 	n := src.Total()
 	for _, l := range layers {
-		n += ranks[l.Name]*(l.Rows+l.Cols) - l.Rows*l.Cols
+		n += ranks[l.Name]*(l.Rows+l.Cols) - l.Held
 	}
 	return n
 }
@@ -175,8 +239,9 @@ func ForBudget(src *zoo.Model, layers []*Layer, budget int) (map[string]int, err
 	}
 }
 
-// FromConv2D returns the light model of src compressed with ranks, built with cfg (its batch,
-// mode and dtype; the seed does not matter: every value comes from src).
+// FromConv2D returns the light model of src (a Conv2D or low-rank light model, as Layers
+// takes) compressed with ranks, built with cfg (its batch, mode and dtype; the seed does not
+// matter: every value comes from src).
 func FromConv2D(src *zoo.Model, layers []*Layer, ranks map[string]int, cfg zoo.Config) (*zoo.Model, error) {
 	for _, l := range layers {
 		if k := ranks[l.Name]; k < 1 || k > l.MaxRank() {
@@ -191,8 +256,14 @@ func FromConv2D(src *zoo.Model, layers []*Layer, ranks map[string]int, cfg zoo.C
 	for _, l := range layers {
 		values[l.Name+"/w1"], values[l.Name+"/w2"] = l.factors(ranks[l.Name])
 	}
+	replaced := map[string]bool{}
+	for _, l := range layers {
+		for _, suffix := range []string{"/w", "/w1", "/w2"} {
+			replaced[l.Name+suffix] = true
+		}
+	}
 	for _, p := range src.Scope.Params() {
-		if _, factorized := values[p.Name+"1"]; !factorized {
+		if !replaced[p.Name] {
 			values[p.Name] = floats(p)
 		}
 	}

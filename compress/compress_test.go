@@ -127,10 +127,59 @@ func TestRankSelection(t *testing.T) {
 	}
 }
 
-func TestOnlyConv2DCompresses(t *testing.T) {
-	m, _ := zoo.Build("mnist", light.Separable{}, zoo.Config{})
-	if _, err := Layers(m); err == nil {
-		t.Fatal("a SeparableConv2D model accepted")
+func TestOnlyConv2DAndLowRankCompress(t *testing.T) {
+	for _, v := range []light.Variant{light.Separable{}, light.Light{ConvRank: 3, DenseRank: 8}} {
+		m, _ := zoo.Build("mnist", v, zoo.Config{})
+		if _, err := Layers(m); err == nil {
+			t.Errorf("a %s model accepted", v.Name())
+		}
+	}
+}
+
+// A compressed model compresses again: at its own ranks into the same function (the factor
+// products, the head's scale, biases and statistics carried over), and to a smaller budget
+// within it, with Total counting the source's factor pairs.
+func TestCompressedModelsCompressAgain(t *testing.T) {
+	src := trained(t, "cifar10")
+	layers, err := Layers(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	half, err := ForBudget(src, layers, src.Total()/2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid, err := FromConv2D(src, layers, half, zoo.Config{Inference: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Layers(mid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, err := FromConv2D(mid, again, half, zoo.Config{Inference: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, got := logits(t, mid, 5), logits(t, same, 5)
+	for i := range want {
+		if d := math.Abs(float64(got[i] - want[i])); d > 1e-3*(1+math.Abs(float64(want[i]))) {
+			t.Fatalf("logit %d: compressed again at the same ranks %g, once %g", i, got[i], want[i])
+		}
+	}
+	if Total(mid, again, half) != mid.Total() {
+		t.Errorf("at its own ranks Total says %d, the model has %d", Total(mid, again, half), mid.Total())
+	}
+	third, err := ForBudget(mid, again, src.Total()/3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := FromConv2D(mid, again, third, zoo.Config{Inference: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := dst.Total(); n != Total(mid, again, third) || n > src.Total()/3 {
+		t.Errorf("a third of Conv2D's %d: the model has %d, Total says %d", src.Total(), n, Total(mid, again, third))
 	}
 }
 

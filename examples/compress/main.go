@@ -1,5 +1,6 @@
-// Command compress turns a trained Conv2D checkpoint into a light low-rank one: each kernel
-// and the head's weight become the truncated SVD of the trained matrix, with per-layer ranks
+// Command compress turns a trained Conv2D checkpoint (or a low-rank light one, to compress it
+// further) into a light low-rank one: each kernel and the head's weight become the truncated
+// SVD of the trained matrix, with per-layer ranks
 // chosen for a parameter budget or an energy threshold; biases and BatchNorm scales carry
 // over, and the BatchNorm statistics are recalibrated on training images (they no longer match
 // the truncated kernels). The result is an ordinary checkpoint: evaluate and predict take it, and examples/train -init
@@ -18,16 +19,17 @@ import (
 	"github.com/lightzoo/lightzoo/compress"
 	"github.com/lightzoo/lightzoo/datasets"
 	"github.com/lightzoo/lightzoo/infer"
+	"github.com/lightzoo/lightzoo/light"
 	"github.com/lightzoo/lightzoo/train/checkpoint"
 	"github.com/lightzoo/lightzoo/zoo"
 )
 
 func main() {
-	path := flag.String("checkpoint", "", "a trained Conv2D (conv2d) checkpoint (required)")
+	path := flag.String("checkpoint", "", "a trained Conv2D (conv2d) or low-rank light checkpoint (required)")
 	budget := flag.Float64("budget", 0, "keep at most this fraction of the Conv2D model's parameters, e.g. 0.333")
 	energy := flag.Float64("energy", 0, "instead: keep at least this fraction of each layer's singular-value energy, e.g. 0.9")
 	out := flag.String("o", "", "checkpoint to write (required)")
-	recalibrate := flag.Int("recalibrate", 10000, "recompute the BatchNorm statistics over the first N training images; 0: keep the Conv2D's")
+	recalibrate := flag.Int("recalibrate", 10000, "recompute the BatchNorm statistics over the first N training images; 0: keep the source's")
 	dataDir := flag.String("data", "", "data directory of the training images (else the usual places, see examples/train)")
 	flag.Parse()
 	if err := run(*path, *budget, *energy, *out, *recalibrate, *dataDir); err != nil {
@@ -49,7 +51,7 @@ func run(path string, budget, energy float64, out string, recalibrate int, dataD
 	case energy != 0 && !(energy > 0 && energy <= 1):
 		return fmt.Errorf("compress: -energy %g: use a fraction above 0 and at most 1", energy)
 	case recalibrate < 0:
-		return fmt.Errorf("compress: -recalibrate %d: give a number of training images, or 0 to keep the Conv2D's statistics", recalibrate)
+		return fmt.Errorf("compress: -recalibrate %d: give a number of training images, or 0 to keep the source's statistics", recalibrate)
 	}
 	f, err := checkpoint.Open(path)
 	if err != nil {
@@ -67,9 +69,13 @@ func run(path string, budget, energy float64, out string, recalibrate int, dataD
 	if err != nil {
 		return err
 	}
+	conv, err := zoo.New(src.Spec, light.Regular{}, zoo.Config{Batch: 1, Inference: true})
+	if err != nil {
+		return err
+	}
 	var ranks map[string]int
 	if budget > 0 {
-		ranks, err = compress.ForBudget(src, layers, int(budget*float64(src.Total())))
+		ranks, err = compress.ForBudget(src, layers, int(budget*float64(conv.Total())))
 	} else {
 		ranks, err = compress.ForEnergy(layers, energy)
 	}
@@ -88,7 +94,7 @@ func run(path string, budget, energy float64, out string, recalibrate int, dataD
 	if err := checkpoint.Save(out, dst, nil, nil); err != nil {
 		return err
 	}
-	report(src, dst, layers, ranks, out)
+	report(conv, dst, layers, ranks, out)
 	return nil
 }
 
@@ -107,7 +113,7 @@ func trainImages(f *checkpoint.File, n int, dataDir string) (*datasets.Set, erro
 	return d.Train.First(min(n, d.Train.N))
 }
 
-func report(src, dst *zoo.Model, layers []*compress.Layer, ranks map[string]int, out string) {
+func report(conv, dst *zoo.Model, layers []*compress.Layer, ranks map[string]int, out string) {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "layer\tweight\trank\tenergy kept")
 	for _, l := range layers {
@@ -115,5 +121,5 @@ func report(src, dst *zoo.Model, layers []*compress.Layer, ranks map[string]int,
 	}
 	tw.Flush()
 	fmt.Printf("%s: %s %s, %d parameters (%.1f%% of Conv2D's %d)\n", out, dst.Spec.Name, dst.Variant.Name(),
-		dst.Total(), 100*float64(dst.Total())/float64(src.Total()), src.Total())
+		dst.Total(), 100*float64(dst.Total())/float64(conv.Total()), conv.Total())
 }

@@ -26,9 +26,10 @@ type job struct {
 	family  string // the plot's series
 	variant light.Variant
 	// compress jobs start from the seed's Conv2D run, compressed to 1/budget of its
-	// parameters; finetune trains the result, else it is only evaluated.
+	// parameters; finetune trains the result, else it is only evaluated. With via, they start
+	// instead from the fine-tuned compression to 1/via: the compression in two steps.
 	compress, finetune bool
-	budget             int
+	budget, via        int
 }
 
 // Families of the plot and the tables.
@@ -45,9 +46,14 @@ func (j job) name() string { return fmt.Sprintf("%s-%s-seed%d", j.spec.Name, j.l
 
 func (j job) dir(o options) string { return filepath.Join(o.runs, j.name()) }
 
-// sourceDir is the seed's Conv2D run, which compressions start from.
+// sourceDir is the run a compression starts from: the seed's Conv2D, or its compression to
+// 1/via fine-tuned.
 func (j job) sourceDir(o options) string {
-	return filepath.Join(o.runs, fmt.Sprintf("%s-conv2d-seed%d", j.spec.Name, j.seed))
+	from := "conv2d"
+	if j.via > 0 {
+		from = fmt.Sprintf("svd-b%d", j.via)
+	}
+	return filepath.Join(o.runs, fmt.Sprintf("%s-%s-seed%d", j.spec.Name, from, j.seed))
 }
 
 // modelJobs are one model's and seed's jobs.
@@ -88,6 +94,10 @@ func modelJobs(spec zoo.Spec, seed uint64, budgets []int, o options) ([]job, err
 		if b == o.ablation {
 			jobs = append(jobs, job{spec: spec, seed: seed, label: fmt.Sprintf("svd-nofinetune-b%d", b), family: famAblation, compress: true, budget: b})
 		}
+	}
+	// The compression in two steps needs the first step's jobs, planned above.
+	if slices.Contains(budgets, 2) && slices.Contains(budgets, o.ablation) && o.ablation > 2 {
+		jobs = append(jobs, job{spec: spec, seed: seed, label: fmt.Sprintf("svd-via2-b%d", o.ablation), family: famAblation, compress: true, finetune: true, budget: o.ablation, via: 2})
 	}
 	return jobs, nil
 }
@@ -189,8 +199,8 @@ func (j job) run(ctx context.Context, d *datasets.Dataset, o options) error {
 	return err
 }
 
-// compressed writes (once) and returns the compression of the seed's Conv2D weights (its
-// best by validation loss) to 1/budget of its parameters, with BatchNorm statistics
+// compressed writes (once) and returns the compression of the source's weights (its best by
+// validation loss) to 1/budget of Conv2D's parameters, with BatchNorm statistics
 // recalibrated on the training images the runs train on (the holdout left out), and its
 // variant.
 func (j job) compressed(d *datasets.Dataset, o options) (string, light.Variant, error) {
@@ -214,7 +224,11 @@ func (j job) compressed(d *datasets.Dataset, o options) (string, light.Variant, 
 	if err != nil {
 		return "", nil, err
 	}
-	ranks, err := compress.ForBudget(src, layers, src.Total()/j.budget)
+	conv, err := zoo.New(j.spec, light.Regular{}, zoo.Config{Batch: 1, Inference: true})
+	if err != nil {
+		return "", nil, err
+	}
+	ranks, err := compress.ForBudget(src, layers, conv.Total()/j.budget)
 	if err != nil {
 		return "", nil, err
 	}

@@ -2,7 +2,7 @@
 // protocol: Conv2D, SeparableConv2D, the paper's LightLayers rows, low-rank light models with
 // spectral initialization and Frobenius decay at budgets of Conv2D's parameters, and Conv2D
 // compressed by SVD to the same budgets and fine-tuned; at one budget also each technique on
-// its own (the ablation). It is resumable and shards like examples/compare, and writes
+// its own and, when the budgets include a half, the compression in two steps (the ablation). It is resumable and shards like examples/compare, and writes
 // results/frontier.{md,csv} and one plot per data set.
 //
 //	go run ./examples/frontier -models mnist -seeds 42,1,2
