@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,15 +9,16 @@ import (
 
 	"github.com/lightzoo/lightzoo/datasets"
 	"github.com/lightzoo/lightzoo/light"
+	"github.com/lightzoo/lightzoo/train"
 	"github.com/lightzoo/lightzoo/zoo"
 )
 
 // A frontier over a few hundred MNIST images runs every kind of job (from scratch, compressed
-// and fine-tuned, compressed only, compressed in two steps), writes the tables and the plot, and a second pass finds
+// and fine-tuned, compressed only, compressed in two steps, fine-tuned twice as long), writes the tables and the plot, and a second pass finds
 // nothing left to do.
 func TestFrontierRuns(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains fifteen short runs")
+		t.Skip("trains sixteen short runs")
 	}
 	if _, err := datasets.Load("mnist", datasets.Options{NoDownload: true}); err != nil {
 		t.Skipf("MNIST is not on this machine: %v", err)
@@ -33,10 +35,18 @@ func TestFrontierRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| conv2d | Conv2D | 18818 | 1.000 | 1 |", "| svd-b3 |", "| spectral-frob-b3 |", "| svd-nofinetune-b3 |", "| svd-via2-b3 |", "Ablation at 1/3", "Target at most a third"} {
+	for _, want := range []string{"| conv2d | Conv2D | 18818 | 1.000 | 1 |", "| svd-b3 |", "| spectral-frob-b3 |", "| svd-nofinetune-b3 |", "| svd-via2-b3 |", "| svd-ft2x-b3 |", "Ablation at 1/3", "Target at most a third"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("frontier.md lacks %q:\n%s", want, md)
 		}
+	}
+	data, err := os.ReadFile(filepath.Join(o.runs, "mnist-svd-ft2x-b3-seed1", "result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var long train.Result
+	if err := json.Unmarshal(data, &long); err != nil || long.Epochs != 2 || !strings.Contains(long.Command, "-epochs 2") {
+		t.Errorf("the longer fine-tuning ran %d epochs with %q (%v), want 2", long.Epochs, long.Command, err)
 	}
 	if _, err := os.Stat(filepath.Join(o.out, "plots", "mnist-frontier.png")); err != nil {
 		t.Error(err)

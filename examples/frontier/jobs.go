@@ -30,6 +30,8 @@ type job struct {
 	// instead from the fine-tuned compression to 1/via: the compression in two steps.
 	compress, finetune bool
 	budget, via        int
+	// longer multiplies the epochs of the fine-tuning (0 or 1: the runs' epochs).
+	longer int
 }
 
 // Families of the plot and the tables.
@@ -94,6 +96,9 @@ func modelJobs(spec zoo.Spec, seed uint64, budgets []int, o options) ([]job, err
 		if b == o.ablation {
 			jobs = append(jobs, job{spec: spec, seed: seed, label: fmt.Sprintf("svd-nofinetune-b%d", b), family: famAblation, compress: true, budget: b})
 		}
+	}
+	if slices.Contains(budgets, o.ablation) {
+		jobs = append(jobs, job{spec: spec, seed: seed, label: fmt.Sprintf("svd-ft2x-b%d", o.ablation), family: famAblation, compress: true, finetune: true, budget: o.ablation, longer: 2})
 	}
 	// The compression in two steps needs the first step's jobs, planned above.
 	if slices.Contains(budgets, 2) && slices.Contains(budgets, o.ablation) && o.ablation > 2 {
@@ -186,7 +191,7 @@ func (j job) run(ctx context.Context, d *datasets.Dataset, o options) error {
 		}
 	}
 	cfg := train.Config{Model: j.spec.Name, Variant: v, Protocol: train.Clean, Schedule: o.schedule, Seed: j.seed,
-		Epochs: o.epochs, LR: j.lr(o), Holdout: o.holdout, Augment: o.augment && j.spec.Input[0] == 3, Init: init, Out: j.dir(o), Progress: os.Stderr, Log: os.Stderr}
+		Epochs: j.epochs(o), LR: j.lr(o), Holdout: o.holdout, Augment: o.augment && j.spec.Input[0] == 3, Init: init, Out: j.dir(o), Progress: os.Stderr, Log: os.Stderr}
 	t, err := train.New(cfg)
 	if err != nil {
 		return err
@@ -272,6 +277,19 @@ func (j job) evaluate(init string, d *datasets.Dataset, o options) error {
 	return checkpoint.WriteAtomic(filepath.Join(j.dir(o), "result.json"), append(out, '\n'))
 }
 
+// epochs is how long the job trains: the runs' epochs (0: the paper's), longer times over.
+func (j job) epochs(o options) int {
+	if j.longer < 2 {
+		return o.epochs
+	}
+	e := o.epochs
+	if e == 0 {
+		r, _ := train.PaperRecipe(j.spec.Name) // every zoo model has one
+		e = r.Epochs
+	}
+	return j.longer * e
+}
+
 // lr is the job's learning rate; 0 is the paper's.
 func (j job) lr(o options) float64 {
 	if j.spec.Input[0] == 3 {
@@ -286,7 +304,7 @@ func (j job) command(v light.Variant, init string, o options) string {
 	for _, f := range []struct {
 		name string
 		v    int
-	}{{"epochs", o.epochs}, {"images", o.trainImages}, {"test-images", o.testImages}, {"holdout", o.holdout}} {
+	}{{"epochs", j.epochs(o)}, {"images", o.trainImages}, {"test-images", o.testImages}, {"holdout", o.holdout}} {
 		if f.v != 0 && !(f.name == "holdout" && f.v == 5000) {
 			cmd += fmt.Sprintf(" -%s %d", f.name, f.v)
 		}

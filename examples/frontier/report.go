@@ -220,7 +220,7 @@ func targets(model string, ss []*setting, conv *setting) string {
 func ablation(ss []*setting, budget int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nAblation at 1/%d of Conv2D's parameters:\n\n| technique | params | seeds | test accuracy |\n|---|---|---|---|\n", budget)
-	for _, label := range []string{"lowrank", "spectral", "frob", "spectral-frob", "svd", "svd-nofinetune", "svd-via2"} {
+	for _, label := range []string{"lowrank", "spectral", "frob", "spectral-frob", "svd", "svd-nofinetune", "svd-ft2x", "svd-via2"} {
 		name := fmt.Sprintf("%s-b%d", label, budget)
 		if s := find(ss, name); s != nil {
 			mean, sd := sweep.MeanSD(s.accuracy)
