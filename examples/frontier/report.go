@@ -141,7 +141,8 @@ func markdown(settings []*setting, o options) string {
 		"test accuracy as mean ± sd, min and max over the seeds finished so far. Families: Conv2D, SeparableConv2D, the paper's "+
 		"two-stage LightLayers rows; low-rank light models with spectral initialization and Frobenius decay (spectral+FD) at "+
 		"budgets of Conv2D's parameters (b3: a third); Conv2D compressed by SVD to the budget and fine-tuned; and, at one budget, "+
-		"each technique alone (ablation).\n", o.schedule, epochsText(o.epochs), o.cifarLR, o.augment)
+		"each technique alone (ablation), the compression not fine-tuned (svd-nofinetune), fine-tuned twice as many epochs "+
+		"(svd-ft2x) and made in two steps, a half fine-tuned and then compressed again (svd-via2).\n", o.schedule, epochsText(o.epochs), o.cifarLR, o.augment)
 	models := byModel(settings)
 	names := make([]string, 0, len(models))
 	for m := range models {
