@@ -52,3 +52,43 @@ func TestMeanSDAndMinMax(t *testing.T) {
 		t.Errorf("one value: sd %g", sd)
 	}
 }
+
+// A plan whose groups end in a long job: Take puts every long job in one shard, TakeBalanced
+// spreads them; both cover the plan once, in order.
+func TestTakeBalancedSpreadsLongJobs(t *testing.T) {
+	var costs []float64
+	for group := 0; group < 6; group++ {
+		costs = append(costs, 1, 1, 0, 2) // a job that only evaluates costs nothing
+	}
+	items := make([]int, len(costs))
+	for i := range items {
+		items[i] = i
+	}
+	cost := func(i int) float64 { return costs[i] }
+	loads := func(take func(Shard) []int) []float64 {
+		seen, out := map[int]bool{}, []float64{}
+		for s := 0; s < 2; s++ {
+			var l float64
+			last := -1
+			for _, i := range take(Shard{s, 2}) {
+				if seen[i] || i < last {
+					t.Fatalf("shard %d: item %d twice or out of order", s, i)
+				}
+				seen[i], last, l = true, i, l+costs[i]
+			}
+			out = append(out, l)
+		}
+		if len(seen) != len(items) {
+			t.Fatalf("%d of %d items taken", len(seen), len(items))
+		}
+		return out
+	}
+	plain := loads(func(s Shard) []int { return Take(items, s) })
+	balanced := loads(func(s Shard) []int { return TakeBalanced(items, s, cost) })
+	if plain[0] == plain[1] {
+		t.Fatalf("the plan does not unbalance Take: %v", plain)
+	}
+	if d := balanced[0] - balanced[1]; d > 2 || d < -2 {
+		t.Errorf("balanced loads %v (Take's %v)", balanced, plain)
+	}
+}

@@ -277,6 +277,19 @@ func (j job) evaluate(init string, d *datasets.Dataset, o options) error {
 	return checkpoint.WriteAtomic(filepath.Join(j.dir(o), "result.json"), append(out, '\n'))
 }
 
+// cost is about how long the job takes, relative to a training run of the model: shards are
+// balanced by it. CIFAR's runs take five times as long as MNIST's.
+func (j job) cost() float64 {
+	if j.compress && !j.finetune {
+		return 0
+	}
+	c := float64(max(1, j.longer))
+	if j.spec.Input[0] == 3 {
+		c *= 5
+	}
+	return c
+}
+
 // epochs is how long the job trains: the runs' epochs (0: the paper's), longer times over.
 func (j job) epochs(o options) int {
 	if j.longer < 2 {

@@ -75,7 +75,7 @@ func run(o options, reportOnly bool, shardFlag string, shards int) error {
 		return err
 	}
 	if sharded {
-		jobs = sweep.Take(jobs, part)
+		jobs = sweep.TakeBalanced(jobs, part, job.cost)
 	}
 	if !reportOnly {
 		err = runAll(jobs, o)
