@@ -25,7 +25,7 @@ keep() {
 if [ "${1:-}" = --keep ]; then keep; exit; fi
 models=${1:-mnist,fashion-mnist,cifar10,cifar100}
 seeds=${2:-42,1,2}
-commit=${FRONTIER_COMMIT:-3fa7722}   # MNIST and Fashion-MNIST were made by 6ccf255 (and the later rows by theirs)
+commit=${FRONTIER_COMMIT:-ed7c0dd}   # MNIST and Fashion-MNIST were made by 6ccf255 (and the later rows by theirs)
 src=/tmp/lightzoo-frontier-src
 bin=/tmp/lightzoo-frontier
 # A clone, not a worktree: go build stamps the commit only where .git is a directory.
