@@ -120,3 +120,40 @@ func TestTeacherErrors(t *testing.T) {
 		}
 	}
 }
+
+// A distilled run resumes only with the same teacher, share and temperature; a run without a
+// teacher does not take one on when resumed.
+func TestResumeKeepsTheTeacher(t *testing.T) {
+	d := tinyData(32, 8)
+	teacher, _ := fit(t, tinyConfig(t), d)
+	cfg := tinyConfig(t)
+	cfg.Protocol, cfg.Holdout, cfg.Epochs = Clean, 8, 1
+	other := cfg
+	other.Seed, other.Out = 9, t.TempDir()
+	otherTeacher, _ := fit(t, other, d)
+	cfg.Teacher = teacher.CheckpointPath()
+	fit(t, cfg, d)
+	for _, tc := range []struct {
+		teacher      string
+		distill, tmp float64
+		ok           bool
+	}{
+		{teacher.CheckpointPath(), 0, 0, true},
+		{teacher.CheckpointPath(), 0.3, 0, false},
+		{teacher.CheckpointPath(), 0, 2, false},
+		{otherTeacher.CheckpointPath(), 0, 0, false},
+		{"", 0, 0, false},
+	} {
+		c := cfg
+		c.Teacher, c.Distill, c.Temperature = tc.teacher, tc.distill, tc.tmp
+		tr, err := New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = tr.Resume()
+		tr.Close()
+		if (err == nil) != tc.ok || (err != nil && !strings.Contains(err.Error(), "distilling from")) {
+			t.Errorf("teacher %q distill %g temperature %g: resume gave %v", filepath.Base(filepath.Dir(tc.teacher)), tc.distill, tc.tmp, err)
+		}
+	}
+}

@@ -25,6 +25,11 @@ type State struct {
 	Stop     optim.EarlyStop `json:"early_stop"`
 	Stopped  bool            `json:"stopped_early"`
 	BestVal  float64         `json:"best_val_loss"` // Clean protocol: the loss of best.safetensors
+	// Teacher is the weights digest of the model distilled from, with the teacher's share of
+	// the loss and the temperature (empty without a teacher).
+	Teacher     string  `json:"teacher_sha256,omitempty"`
+	Distill     float64 `json:"distill,omitempty"`
+	Temperature float64 `json:"temperature,omitempty"`
 	// Sums over the current epoch so far.
 	LossSum float64    `json:"epoch_loss_sum"`
 	Correct int        `json:"epoch_correct"`

@@ -71,6 +71,9 @@ func New(cfg Config) (*Trainer, error) {
 		}
 	}
 	t.state = State{Protocol: cfg.Protocol, Seed: cfg.Seed, Batch: cfg.Batch, LR: cfg.LR, BestVal: math.MaxFloat64}
+	if tc := t.objective.teacher; tc != nil {
+		t.state.Teacher, t.state.Distill, t.state.Temperature = checkpoint.Digest(tc.runner.Model()), tc.weight, tc.temp
+	}
 	return t, nil
 }
 
@@ -181,6 +184,10 @@ func (t *Trainer) Resume() error {
 		return errors.Errorf("train: checkpoint %s was written with protocol %s, seed %d, batch %d; this run has %s, %d, %d",
 			t.CheckpointPath(), st.Protocol, st.Seed, st.Batch, t.cfg.Protocol, t.cfg.Seed, t.cfg.Batch)
 	}
+	if st.Teacher != t.state.Teacher || st.Distill != t.state.Distill || st.Temperature != t.state.Temperature {
+		return errors.Errorf("train: checkpoint %s was written distilling from weights %s (share %g, temperature %g); this run has %s (%g, %g): resume with the same -teacher, -distill and -temperature",
+			t.CheckpointPath(), orNone(st.Teacher), st.Distill, st.Temperature, orNone(t.state.Teacher), t.state.Distill, t.state.Temperature)
+	}
 	t.state = st
 	return nil
 }
@@ -284,6 +291,14 @@ func (t *Trainer) step(set *datasets.Set, idx []int, aug augmenter) (float64, in
 // Evaluate scores set (every image, the last batch partial) with the current weights and
 // BatchNorm running statistics.
 func (t *Trainer) Evaluate(set *datasets.Set) (infer.Metrics, error) { return t.eval.Evaluate(set) }
+
+// orNone is a digest's first 16 digits, or "none".
+func orNone(digest string) string {
+	if digest == "" {
+		return "none"
+	}
+	return digest[:min(16, len(digest))]
+}
 
 // exists reports whether path is a file.
 func exists(path string) bool {
