@@ -10,14 +10,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # keep copies the finished runs into results/frontier-runs: their results, metrics and
-# commands, and the Conv2D runs' best weights, which the compressions start from.
+# commands, the compressions' starting weights (init.safetensors, which their commands read),
+# and the Conv2D runs' best weights, which the compressions start from.
 keep() {
   for run in runs/frontier/*/; do
     name=$(basename "$run")
     [ -f "$run/result.json" ] || continue
     mkdir -p "results/frontier-runs/$name"
-    for f in result.json command.txt metrics.jsonl; do   # a compression only evaluated has no
-      if [ -f "$run/$f" ]; then cp "$run/$f" "results/frontier-runs/$name/"; fi   # command or metrics
+    for f in result.json command.txt metrics.jsonl init.safetensors; do   # a run has only some:
+      if [ -f "$run/$f" ]; then cp "$run/$f" "results/frontier-runs/$name/"; fi   # see above
     done
     case "$name" in *-conv2d-seed*) cp "$run/best.safetensors" "results/frontier-runs/$name/" ;; esac
   done
