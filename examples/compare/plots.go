@@ -188,7 +188,11 @@ func curvePlot(model, protocol string, variants [][]curve) (*plot.Plot, plot.Leg
 		}
 		line.Color, line.Width, line.Dashes = palette(i), vg.Points(1.5), dashes(i)
 		p.Add(line)
-		legend.Add(fmt.Sprintf("%s (%d seeds)", runs[0].variant, len(runs)), line)
+		seeds := "seeds"
+		if len(runs) == 1 {
+			seeds = "seed"
+		}
+		legend.Add(fmt.Sprintf("%s (%d %s)", runs[0].variant, len(runs), seeds), line)
 	}
 	return p, legend
 }
