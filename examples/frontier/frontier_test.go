@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -83,5 +84,42 @@ func TestUniformFillsTheBudget(t *testing.T) {
 		if n := m.Total(); n > budget || float64(n) < 0.9*float64(budget) {
 			t.Errorf("budget 1/%d (%d): %s has %d parameters", b, budget, v.Name(), n)
 		}
+	}
+}
+
+// -list names every planned job once, in a shard, with its state.
+func TestListPlan(t *testing.T) {
+	dir := t.TempDir()
+	o := options{models: "mnist,cifar10", seeds: "1", budgets: "2,3", cifarBudgets: "3", cifarRows: "light5", ablation: 3, schedule: "cosine", holdout: 100, runs: dir}
+	jobs, err := plan(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := filepath.Join(dir, jobs[0].name())
+	if err := os.MkdirAll(done, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(done, "result.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := listPlan(&b, o, 2); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for i, j := range jobs {
+		want := "to do"
+		if i == 0 {
+			want = "done"
+		}
+		if n := strings.Count(out, " "+j.name()+" "); n != 1 {
+			t.Errorf("%s listed %d times", j.name(), n)
+		}
+		if !regexp.MustCompile(regexp.QuoteMeta(j.name()) + ` +[0-9.]+  ` + want).MatchString(out) {
+			t.Errorf("%s is not listed as %q:\n%s", j.name(), want, out)
+		}
+	}
+	if !strings.Contains(out, "shard 1/2:") {
+		t.Errorf("no shard totals:\n%s", out)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -47,8 +48,15 @@ func main() {
 	reportOnly := flag.Bool("report", false, "only write the report from finished runs")
 	shardFlag := flag.String("shard", "", "run only shard i/n (as examples/compare)")
 	shards := flag.Int("shards", 0, "the number of shards, with $JOB_COMPLETION_INDEX or $SLURM_ARRAY_TASK_ID")
+	list := flag.Bool("list", false, "only list the planned runs: each one's shard of -shards (default 2), cost and state")
 	flag.Parse()
-	if err := run(o, *reportOnly, *shardFlag, *shards); err != nil {
+	var err error
+	if *list {
+		err = listPlan(os.Stdout, o, max(*shards, 2))
+	} else {
+		err = run(o, *reportOnly, *shardFlag, *shards)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -87,6 +95,34 @@ func run(o options, reportOnly bool, shardFlag string, shards int) error {
 		err = rerr
 	}
 	return err
+}
+
+// listPlan writes every planned job with its shard of n, its cost (a training run of an MNIST
+// model is 1) and its state, then what is left of each shard.
+func listPlan(w io.Writer, o options, n int) error {
+	jobs, err := plan(o)
+	if err != nil {
+		return err
+	}
+	left := make([]float64, n)
+	for s := range n {
+		for _, j := range sweep.TakeBalanced(jobs, sweep.Shard{Index: s, Count: n}, job.cost) {
+			state := "to do"
+			switch {
+			case exists(filepath.Join(j.dir(o), "result.json")):
+				state = "done"
+			case exists(filepath.Join(j.dir(o), "checkpoint.safetensors")):
+				state, left[s] = "started", left[s]+j.cost()
+			default:
+				left[s] += j.cost()
+			}
+			fmt.Fprintf(w, "%d/%d  %-40s %4g  %s\n", s, n, j.name(), j.cost(), state)
+		}
+	}
+	for s, l := range left {
+		fmt.Fprintf(w, "shard %d/%d: %g left\n", s, n, l)
+	}
+	return nil
 }
 
 // runAll runs every job without a result. A compression waits for its Conv2D run: when that
