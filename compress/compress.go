@@ -54,19 +54,25 @@ func (l *Layer) Energy(k int) float64 {
 // the factor pairs of a low-rank light model (to compress a compressed model further), in the
 // order the model creates them.
 func Layers(src *zoo.Model) ([]*Layer, error) {
-	if v, ok := src.Variant.(light.Light); ok && v.Form == light.LowRank {
-		return lowRankLayers(src)
-	}
-	if _, ok := src.Variant.(light.Regular); !ok {
+	_, regular := src.Variant.(light.Regular)
+	if v, ok := src.Variant.(light.Light); !regular && !(ok && v.Form == light.LowRank) {
 		return nil, errors.Errorf("compress: %s is %s; compression starts from a trained Conv2D (conv2d) model or a low-rank light one", src.Spec.Name, src.Variant.Name())
+	}
+	params := map[string]*light.Param{}
+	for _, p := range src.Scope.Params() {
+		params[p.Name] = p
 	}
 	var out []*Layer
 	for _, p := range src.Scope.Params() {
-		name, isWeight := strings.CutSuffix(p.Name, "/w")
-		if !isWeight {
+		var l *Layer
+		var err error
+		if name, whole := strings.CutSuffix(p.Name, "/w"); whole {
+			l, err = fullLayer(name, p)
+		} else if name, first := strings.CutSuffix(p.Name, "/w1"); first {
+			l, err = pairLayer(name, p, params[name+"/w2"])
+		} else {
 			continue
 		}
-		l, err := fullLayer(name, p)
 		if err != nil {
 			return nil, err
 		}
@@ -91,32 +97,6 @@ func fullLayer(name string, p *light.Param) (*Layer, error) {
 		return nil, errors.Errorf("compress: parameter %s has shape %v", p.Name, s)
 	}
 	return l, l.converged()
-}
-
-// lowRankLayers factorizes W1·W2 of every factor pair of a low-rank light model, and the full
-// weight of any layer it left whole.
-func lowRankLayers(src *zoo.Model) ([]*Layer, error) {
-	params := map[string]*light.Param{}
-	for _, p := range src.Scope.Params() {
-		params[p.Name] = p
-	}
-	var out []*Layer
-	for _, p := range src.Scope.Params() {
-		var l *Layer
-		var err error
-		if name, whole := strings.CutSuffix(p.Name, "/w"); whole {
-			l, err = fullLayer(name, p)
-		} else if name, first := strings.CutSuffix(p.Name, "/w1"); first {
-			l, err = pairLayer(name, p, params[name+"/w2"])
-		} else {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, nil
 }
 
 // pairLayer factorizes the product of the factors w1 (rows, k) and w2 (k, cols).
@@ -253,14 +233,10 @@ func FromConv2D(src *zoo.Model, layers []*Layer, ranks map[string]int, cfg zoo.C
 		return nil, errors.Wrap(err, "compress")
 	}
 	values := map[string][]float64{}
+	replaced := map[string]bool{} // the source's weights or factors of each factorized layer
 	for _, l := range layers {
 		values[l.Name+"/w1"], values[l.Name+"/w2"] = l.factors(ranks[l.Name])
-	}
-	replaced := map[string]bool{}
-	for _, l := range layers {
-		for _, suffix := range []string{"/w", "/w1", "/w2"} {
-			replaced[l.Name+suffix] = true
-		}
+		replaced[l.Name+"/w"], replaced[l.Name+"/w1"], replaced[l.Name+"/w2"] = true, true, true
 	}
 	for _, p := range src.Scope.Params() {
 		if !replaced[p.Name] {

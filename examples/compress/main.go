@@ -1,7 +1,7 @@
 // Command compress turns a trained Conv2D checkpoint (or a low-rank light one, to compress it
 // further) into a light low-rank one: each kernel and the head's weight become the truncated
-// SVD of the trained matrix, with per-layer ranks
-// chosen for a parameter budget or an energy threshold; biases and BatchNorm scales carry
+// SVD of the trained matrix, with per-layer ranks chosen for a parameter budget (a fraction
+// of Conv2D's parameters) or an energy threshold; biases and BatchNorm scales carry
 // over, and the BatchNorm statistics are recalibrated on training images (they no longer match
 // the truncated kernels). The result is an ordinary checkpoint: evaluate and predict take it, and examples/train -init
 // fine-tunes it.

@@ -2,8 +2,9 @@
 // protocol: Conv2D, SeparableConv2D, the paper's LightLayers rows, low-rank light models with
 // spectral initialization and Frobenius decay at budgets of Conv2D's parameters, and Conv2D
 // compressed by SVD to the same budgets and fine-tuned; at one budget also each technique on
-// its own and, when the budgets include a half, the compression in two steps (the ablation). It is resumable and shards like examples/compare, and writes
-// results/frontier.{md,csv} and one plot per data set.
+// its own, the compression fine-tuned twice as long and, when the budgets include a half, the
+// compression in two steps (the ablation). It is resumable and shards like examples/compare,
+// and writes results/frontier.{md,csv} and one plot per data set.
 //
 //	go run ./examples/frontier -models mnist -seeds 42,1,2
 package main
@@ -107,14 +108,12 @@ func listPlan(w io.Writer, o options, n int) error {
 	left := make([]float64, n)
 	for s := range n {
 		for _, j := range sweep.TakeBalanced(jobs, sweep.Shard{Index: s, Count: n}, job.cost) {
-			state := "to do"
-			switch {
-			case exists(filepath.Join(j.dir(o), "result.json")):
-				state = "done"
-			case exists(filepath.Join(j.dir(o), "checkpoint.safetensors")):
-				state, left[s] = "started", left[s]+j.cost()
-			default:
-				left[s] += j.cost()
+			state := "done"
+			if !exists(filepath.Join(j.dir(o), "result.json")) {
+				state, left[s] = "to do", left[s]+j.cost()
+				if exists(filepath.Join(j.dir(o), "checkpoint.safetensors")) {
+					state = "started"
+				}
 			}
 			fmt.Fprintf(w, "%d/%d  %-40s %4g  %s\n", s, n, j.name(), j.cost(), state)
 		}
