@@ -9,6 +9,7 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/lightzoo/lightzoo/light/internal/sgemm"
 	"github.com/lightzoo/lightzoo/light/internal/testkit"
 )
 
@@ -210,13 +211,44 @@ func TestKernelGradGroupsMatchOneByOne(t *testing.T) {
 	}
 }
 
+// The kernel gradient read in place from padded planes (float32, AVX2) against the unfolded
+// product in float64: 3x3 and 5x5 kernels, a partial last group; it declines for more than
+// twice as many outputs as inputs and for more than 32 outputs.
+func TestKernelGradShiftedMatchesUnfolded(t *testing.T) {
+	if !sgemm.NTShifted(1, 8) {
+		t.Skip("no dot-product path on this processor")
+	}
+	for _, tc := range []struct {
+		n, c, h, w, cout, k, group int
+		runs                       bool
+	}{
+		{7, 3, 7, 6, 5, 3, 3, true}, {5, 8, 4, 4, 16, 3, 2, true}, {5, 2, 4, 4, 16, 3, 2, false}, {4, 16, 9, 9, 5, 3, 1, true},
+		{3, 4, 6, 5, 7, 5, 2, true}, {2, 17, 5, 5, 33, 3, 1, false},
+	} {
+		xs := tensor.Shape{tc.n, tc.c, tc.h, tc.w}
+		g := convGeom{geom: newGeom(xs, tc.k, tc.k, 1), cout: tc.cout}
+		x := testkit.RandTensor(xs, 1).Data().([]float64)
+		dy := testkit.RandTensor(tensor.Shape{tc.n, tc.cout, g.pixels()}, 3).Data().([]float64)
+		want, got := make([]float64, tc.cout*g.patch()), make([]float32, tc.cout*g.patch())
+		addKernelGrads(g, want, x, dy, 0, tc.n)
+		if ran := gradKernelShifted(g, got, testkit.Narrow(x), testkit.Narrow(dy), 0, tc.n, tc.group); ran != tc.runs {
+			t.Fatalf("%+v: ran %v", tc, ran)
+		}
+		if tc.runs {
+			testkit.AssertClose(t, fmt.Sprintf("%+v", tc), testkit.Widen(got), want, 1e-4)
+		}
+	}
+}
+
 func BenchmarkConvKernels(b *testing.B) {
 	for _, tc := range []struct {
 		name               string
 		c, h, cout, k, str int
 	}{{"16to16_28x28", 16, 28, 16, 3, 1}, {"8to16_14x14", 8, 14, 16, 3, 1}, {"32to32_7x7", 32, 7, 32, 3, 1},
 		{"64to128_16x16", 64, 16, 128, 3, 1}, {"3to16_28x28", 3, 28, 16, 3, 1}, {"5to64_8x8", 5, 8, 64, 3, 1},
-		{"3to16_28x28_1x1", 3, 28, 16, 1, 1}, {"32to5_16x16", 32, 16, 5, 3, 1}, {"16to5_32x32", 16, 32, 5, 3, 1}} {
+		{"3to16_28x28_1x1", 3, 28, 16, 1, 1}, {"32to5_16x16", 32, 16, 5, 3, 1}, {"16to5_32x32", 16, 32, 5, 3, 1},
+		{"3to5_32x32", 3, 32, 5, 3, 1}, {"5to16_32x32", 5, 32, 16, 3, 1}, {"16to16_32x32", 16, 32, 16, 3, 1},
+		{"4to16_32x32", 4, 32, 16, 3, 1}, {"5to32_16x16", 5, 16, 32, 3, 1}, {"3to32_16x16", 3, 16, 32, 3, 1}, {"2to16_32x32", 2, 32, 16, 3, 1}, {"6to16_28x28", 6, 28, 16, 3, 1}} {
 		g := convGeom{geom: newGeom(tensor.Shape{64, tc.c, tc.h, tc.h}, tc.k, tc.k, tc.str), cout: tc.cout}
 		x := testkit.Narrow(testkit.RandTensor(tensor.Shape{64, tc.c, tc.h, tc.h}, 1).Data().([]float64))
 		w := testkit.Narrow(testkit.RandTensor(tensor.Shape{tc.cout, g.patch()}, 2).Data().([]float64))

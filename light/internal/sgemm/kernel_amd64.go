@@ -90,6 +90,43 @@ func direct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32,
 // of 4 rows of A by 3 rows of B whose dot products run 8 lanes wide (16 with AVX-512).
 // Partial tiles read zero-padded copies of their rows.
 func gemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	gemmNTTiles(m, n, k, a, lda, func(j int, pad []float32) ([]float32, int) {
+		return rowsTile(b, ldb, j, n, 3, k, pad)
+	}, c, ldc)
+}
+
+// MulNTShifted computes C += A·Bᵀ for A (m x k, rows lda apart) and the n x k matrix B whose
+// row p is x[offs[p]:][:k]: a stride-1 convolution's kernel gradient dy·colsᵀ with the
+// unfolded image read in place from the padded image. B's rows go three at a time, in place
+// when their offsets are equally spaced (the taps of one kernel row), else copied. It
+// reports false, doing nothing, where the dot-product path does not run: without AVX2 and
+// FMA, for more than DirectRows rows of A, or for k below 8.
+func MulNTShifted(m, n, k int, a []float32, lda int, x []float32, offs []int, c []float32, ldc int) bool {
+	if !NTShifted(m, k) {
+		return false
+	}
+	offs = offs[:n]
+	gemmNTTiles(m, n, k, a, lda, func(j int, pad []float32) ([]float32, int) {
+		o := offs[j:min(n, j+3)]
+		if len(o) == 3 && o[1] > o[0] && o[2]-o[1] == o[1]-o[0] {
+			_ = x[o[2]+k-1] // bounds the assembly's reads
+			return x[o[0]:], o[1] - o[0]
+		}
+		clear(pad[:3*k])
+		for r, at := range o {
+			copy(pad[r*k:(r+1)*k], x[at:][:k])
+		}
+		return pad, k
+	}, c, ldc)
+	return true
+}
+
+// NTShifted says whether MulNTShifted runs for m rows of A and dot products of length k.
+func NTShifted(m, k int) bool { return Accelerated && m <= DirectRows && k >= 8 }
+
+// gemmNTTiles is gemmNT with rows j..j+2 of B and their distance given by tileB, which may
+// copy them into pad (3k values, zero past B's last row).
+func gemmNTTiles(m, n, k int, a []float32, lda int, tileB func(j int, pad []float32) ([]float32, int), c []float32, ldc int) {
 	// dots is the kernel and done how much of each dot product it computes; plain Go adds the
 	// rest (the AVX-512 kernel covers the tail itself with masked loads).
 	dots, done := func(a, b *float32, lda, ldb int, out *[12]float32) { dotAVX2(k/8, a, lda, b, ldb, out) }, k/8*8
@@ -97,20 +134,17 @@ func gemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32
 		dots, done = func(a, b *float32, lda, ldb int, out *[12]float32) { dotAVX512(k/16, a, lda, b, ldb, out, k%16) }, k
 	}
 	var out [12]float32
-	var lastA, padB []float32 // zero-padded copies of a partial tile's rows
-	if m%4 != 0 || n%3 != 0 {
-		pad := pads.Get().(*[]float32)
-		defer pads.Put(pad)
-		if cap(*pad) < 7*k {
-			*pad = make([]float32, 7*k)
-		}
-		lastA, padB = (*pad)[:4*k], (*pad)[4*k:7*k]
+	pad := pads.Get().(*[]float32)
+	defer pads.Put(pad)
+	if cap(*pad) < 7*k {
+		*pad = make([]float32, 7*k)
 	}
+	lastA, padB := (*pad)[:4*k], (*pad)[4*k:7*k] // zero-padded copies of partial tiles' rows
 	if m%4 != 0 {
 		rowsTile(a, lda, m/4*4, m, 4, k, lastA)
 	}
 	for j := 0; j < n; j += 3 {
-		bt, ldbt := rowsTile(b, ldb, j, n, 3, k, padB)
+		bt, ldbt := tileB(j, padB)
 		for i := 0; i < m; i += 4 {
 			at, ldat := lastA, k
 			if i+4 <= m {

@@ -19,3 +19,11 @@ func direct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32,
 func kernelShifted(kb int, a, x []float32, offs []int, c []float32, ldc int, store bool) {
 	kernelGoShifted(kb, a, x, offs, c, ldc, store)
 }
+
+// NTShifted says that MulNTShifted, which needs AVX2 and FMA, never runs here.
+func NTShifted(m, k int) bool { return false }
+
+// MulNTShifted reports that it did nothing (see NTShifted).
+func MulNTShifted(m, n, k int, a []float32, lda int, x []float32, offs []int, c []float32, ldc int) bool {
+	return false
+}

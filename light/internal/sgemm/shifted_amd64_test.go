@@ -1,0 +1,55 @@
+//go:build !purego
+
+package sgemm
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// MulNTShifted gives the bits gemmNT gives on the materialized matrix, on both dot-product
+// kernels: rows three at a time in place (equally spaced offsets) and copied (others), with
+// partial tiles of A and B.
+func TestMulNTShiftedEqualsGemmNT(t *testing.T) {
+	if !Accelerated {
+		t.Skip("no dot-product path on this processor")
+	}
+	hasWide := Wide
+	defer SetWide(hasWide)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, wide := range []bool{false, true} {
+		SetWide(wide)
+		for _, tc := range []struct{ m, n, k int }{{5, 27, 70}, {8, 45, 300}, {13, 10, 33}, {4, 9, 1000}} {
+			x := make([]float32, 4000)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			offs := make([]int, tc.n)
+			for i := range offs {
+				offs[i] = i/3*211 + i%3 // the taps of a kernel row: one apart
+				if i%6 >= 3 {
+					offs[i] = rng.IntN(2000)
+				}
+			}
+			a := make([]float32, tc.m*tc.k)
+			for i := range a {
+				a[i] = float32(rng.NormFloat64())
+			}
+			b := make([]float32, tc.n*tc.k)
+			for p, o := range offs {
+				copy(b[p*tc.k:(p+1)*tc.k], x[o:])
+			}
+			want, got := make([]float32, tc.m*tc.n), make([]float32, tc.m*tc.n)
+			gemmNT(tc.m, tc.n, tc.k, a, tc.k, b, tc.k, want, tc.n)
+			if !MulNTShifted(tc.m, tc.n, tc.k, a, tc.k, x, offs, got, tc.n) {
+				t.Fatalf("%+v: did not run", tc)
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("wide %v %+v: [%d] = %g, gemmNT %g", wide, tc, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
