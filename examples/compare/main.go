@@ -59,9 +59,14 @@ func main() {
 	trainImages := flag.Int("images", 0, "train each run on the first N training images; 0: all")
 	testImages := flag.Int("test-images", 0, "test each run on the first N test images; 0: all")
 	verifyDir := flag.String("verify", "", "rerun the run recorded in this directory from its command.txt and check that it reproduces bit for bit")
+	atRecorded := flag.Bool("at-recorded", false, "with -verify: rerun with the code of the commit that recorded the run (built in a temporary clone), not this checkout's")
 	flag.Parse()
+	if *atRecorded && *verifyDir == "" {
+		fmt.Fprintln(os.Stderr, "compare: -at-recorded goes with -verify RUN")
+		os.Exit(2)
+	}
 	if *verifyDir != "" {
-		if err := verify(*verifyDir); err != nil {
+		if err := verify(*verifyDir, *atRecorded); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

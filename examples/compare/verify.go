@@ -21,7 +21,7 @@ const trainCommand = "go run ./examples/train "
 // verify reruns the run recorded in dir from its command.txt, into a temporary directory,
 // and reports whether every epoch's metrics, the test metrics and the final weights are the
 // same bits. Times are not compared.
-func verify(dir string) error {
+func verify(dir string, atRecorded bool) error {
 	data, err := os.ReadFile(filepath.Join(dir, "command.txt"))
 	if err != nil {
 		return fmt.Errorf("compare: -verify: %v", err)
@@ -39,15 +39,22 @@ func verify(dir string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	args = append(args, "-out", tmp)
-	fmt.Fprintf(os.Stderr, "compare: rerunning go %s\n", strings.Join(args, " "))
-	cmd := exec.Command("go", args...)
+	args = append(args, "-out", filepath.Join(tmp, "run"))
+	program := "go"
+	if atRecorded {
+		if program, err = buildAt(want.result.Build, tmp); err != nil {
+			return fmt.Errorf("compare: -verify %s -at-recorded: %v", dir, err)
+		}
+		args = args[2:] // run ./examples/train
+	}
+	fmt.Fprintf(os.Stderr, "compare: rerunning %s %s\n", program, strings.Join(args, " "))
+	cmd := exec.Command(program, args...)
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("compare: -verify: the rerun failed: %v\n%s", err, stderr.String())
 	}
-	got, err := readRun(tmp)
+	got, err := readRun(filepath.Join(tmp, "run"))
 	if err != nil {
 		return err
 	}
@@ -55,11 +62,48 @@ func verify(dir string) error {
 	if want.result.Build.Kernels != "" && want.result.Build.Kernels != light.KernelPath() {
 		diffs = append(diffs, fmt.Sprintf("note: recorded with the %s kernels, rerun with %s (their sums differ in order)", want.result.Build.Kernels, light.KernelPath()))
 	}
+	if rec, now := want.result.Build.Commit, got.result.Build.Commit; len(diffs) > 0 && !atRecorded && !sameCommit(rec, now) {
+		diffs = append(diffs, fmt.Sprintf("note: recorded by commit %.10s, rerun with %.10s: if a commit between them changed the arithmetic (its message says so), -at-recorded reruns with the code of %.10s", rec, now, rec))
+	}
 	if len(diffs) > 0 {
 		return fmt.Errorf("compare: %s does not reproduce:\n  %s", dir, strings.Join(diffs, "\n  "))
 	}
 	fmt.Printf("%s reproduces bit for bit: %d epochs, test accuracy %v, weights %s\n", dir, len(got.epochs), got.result.TestAccuracy, got.result.WeightsDigest[:16])
 	return nil
+}
+
+// buildAt builds examples/train from the commit that recorded a run, in a clone of this
+// repository under tmp, stamped with that commit, and returns the binary.
+func buildAt(b train.Build, tmp string) (string, error) {
+	if b.Commit == "" || b.Commit == "unknown" {
+		return "", fmt.Errorf("the run records no commit")
+	}
+	if b.Modified {
+		fmt.Fprintf(os.Stderr, "compare: warning: the run was made by modified code of %s; its rerun at %s may differ\n", b.Commit, b.Commit)
+	}
+	root, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return "", fmt.Errorf("not in a git checkout (run from the repository): %v", err)
+	}
+	src, bin := filepath.Join(tmp, "src"), filepath.Join(tmp, "train")
+	for _, step := range [][]string{
+		{"git", "clone", "-q", "--no-checkout", strings.TrimSpace(string(root)), src},
+		{"git", "-C", src, "checkout", "-q", "--detach", b.Commit},
+		{"go", "build", "-C", src, "-buildvcs=true", "-o", bin, "./examples/train"},
+	} {
+		fmt.Fprintf(os.Stderr, "compare: %s\n", strings.Join(step, " "))
+		if out, err := exec.Command(step[0], step[1:]...).CombinedOutput(); err != nil {
+			return "", fmt.Errorf("%s: %v\n%s", strings.Join(step[:2], " "), err, out)
+		}
+	}
+	return bin, nil
+}
+
+// sameCommit says whether two recorded commits, full or abbreviated, are the same.
+func sameCommit(a, b string) bool {
+	n := min(len(a), len(b))
+	hex := func(s string) bool { return strings.Trim(s, "0123456789abcdef") == "" }
+	return n >= 7 && hex(a) && hex(b) && a[:n] == b[:n]
 }
 
 // rerunArgs turns a recorded command into the arguments of go, without its -out.

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/lightzoo/lightzoo/train"
 )
 
 func TestRerunArgs(t *testing.T) {
@@ -27,5 +29,25 @@ func TestCompareRuns(t *testing.T) {
 	d := compareRuns(a, b)
 	if len(d) != 2 || !strings.Contains(d[0], "val_loss") || !strings.Contains(d[1], "weights") {
 		t.Errorf("diffs %v", d)
+	}
+}
+
+func TestSameCommit(t *testing.T) {
+	full := "299b700001fa686d585ea79b302b7aa311d3cf98"
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{{full, full, true}, {full, "299b700001", true}, {"299b700", full, true}, {full, "299b701", false}, {"unknown", "unknown", false}, {"", full, false}} {
+		if got := sameCommit(tc.a, tc.b); got != tc.want {
+			t.Errorf("sameCommit(%q, %q) = %v", tc.a, tc.b, got)
+		}
+	}
+}
+
+func TestBuildAtNeedsARecordedCommit(t *testing.T) {
+	for _, c := range []string{"", "unknown"} {
+		if _, err := buildAt(train.Build{Commit: c}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "records no commit") {
+			t.Errorf("commit %q: %v", c, err)
+		}
 	}
 }
