@@ -98,7 +98,9 @@ def main():
     if args.rounds < 1 or args.reps < 1:
         sys.exit("compare.py: --rounds and --reps must be at least 1")
     ours, one, torch = collect(args.rounds, args.reps)
-    print(f"Measured by `/usr/bin/python3 bench/compare.py --rounds {args.rounds} --reps {args.reps}` on "
+    commit = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=10"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip() or "unknown"
+    print(f"Measured at commit {commit} by `/usr/bin/python3 bench/compare.py --rounds {args.rounds} --reps {args.reps}` on "
           f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; PyTorch {torch_version()} with 2 threads, "
           f"GLIBC_TUNABLES={TUNABLES} (malloc keeps its memory), OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset. "
           f"Images/s, median of {args.rounds} alternating rounds (each a median of {args.reps} timed repetitions); "
