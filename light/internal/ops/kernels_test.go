@@ -99,8 +99,15 @@ func TestMaxPool2MatchesGeneral(t *testing.T) {
 	testMaxPool2[float32](t)
 }
 
+// Rows of 11 windows (8 at a time and a tail), and planes of short rows run as one: 3x3
+// windows of a 7x7 plane (a row and a column left over), 7x7 of 14x14, 4x4 of 8x8.
 func testMaxPool2[T float](t *testing.T) {
-	p := poolGeom{n: 1, c: 2, h: 7, w: 22, size: 2, stride: 2, oh: 3, ow: 11}
+	for _, side := range [][2]int{{7, 22}, {7, 7}, {14, 14}, {8, 8}} {
+		testMaxPool2Plane[T](t, poolGeom{n: 1, c: 2, h: side[0], w: side[1], size: 2, stride: 2, oh: side[0] / 2, ow: side[1] / 2})
+	}
+}
+
+func testMaxPool2Plane[T float](t *testing.T, p poolGeom) {
 	r := rand.New(rand.NewPCG(1, 2))
 	pick := []T{T(math.NaN()), 1, 2, 2, -1, T(math.Inf(1))}
 	x, dy := make([]T, p.c*p.h*p.w), make([]T, p.c*p.oh*p.ow)
@@ -121,7 +128,7 @@ func testMaxPool2[T float](t *testing.T) {
 					o, in := plane*p.oh*p.ow+oy*p.ow+ox, x[plane*p.h*p.w:]
 					i := argmax(p, in, oy, ox)
 					if m := in[i]; y[o] != m && !(y[o] != y[o] && m != m) {
-						t.Fatalf("window %d of %v: max %g, want %g", o, x, y[o], m)
+						t.Fatalf("%v: window %d of %v: max %g, want %g", p, o, x, y[o], m)
 					}
 					want[plane*p.h*p.w+i] += dy[o]
 				}
@@ -129,7 +136,7 @@ func testMaxPool2[T float](t *testing.T) {
 		}
 		for i := range dx {
 			if dx[i] != want[i] {
-				t.Fatalf("input %d of %v: gradient %g, want %g", i, x, dx[i], want[i])
+				t.Fatalf("%v: input %d of %v: gradient %g, want %g", p, i, x, dx[i], want[i])
 			}
 		}
 	}
@@ -278,6 +285,8 @@ func BenchmarkMaxPoolKernels(b *testing.B) {
 	for _, p := range []poolGeom{
 		{n: 64, c: 16, h: 28, w: 28, size: 2, stride: 2, oh: 14, ow: 14},
 		{n: 64, c: 32, h: 7, w: 7, size: 2, stride: 2, oh: 3, ow: 3},
+		{n: 64, c: 16, h: 14, w: 14, size: 2, stride: 2, oh: 7, ow: 7},
+		{n: 64, c: 64, h: 8, w: 8, size: 2, stride: 2, oh: 4, ow: 4},
 	} {
 		x := testkit.Narrow(testkit.RandTensor(tensor.Shape{p.n, p.c, p.h, p.w}, 1).Data().([]float64))
 		dy := testkit.Narrow(testkit.RandTensor(tensor.Shape{p.n, p.c, p.oh, p.ow}, 2).Data().([]float64))

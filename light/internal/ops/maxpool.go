@@ -43,10 +43,12 @@ func maxPoolForward[T float](p poolGeom, y, x []T) {
 // maxPoolPlanes pools planes lo..hi-1; float32 2x2 windows with stride 2 run 8 at a time
 // (package vec).
 func maxPoolPlanes[T float](p poolGeom, y, x []T, lo, hi int) {
+	pairs := p.scratch()
+	defer giveBack(pairs)
 	for plane := lo; plane < hi; plane++ {
 		in, out := x[plane*p.h*p.w:][:p.h*p.w], y[plane*p.oh*p.ow:][:p.oh*p.ow]
 		if in32, ok := any(in).([]float32); ok && p.size == 2 && p.stride == 2 {
-			maxPool2Plane(p, any(out).([]float32), in32)
+			maxPool2Plane(p, any(out).([]float32), in32, pairs)
 			continue
 		}
 		for oy := 0; oy < p.oh; oy++ {
@@ -69,11 +71,13 @@ func maxPoolBackward[T float](p poolGeom, dx, x, dy []T) {
 // maxPoolGradPlanes adds the gradient of planes lo..hi-1 into dx; float32 2x2 windows with
 // stride 2 store it (and zeros) instead, 8 windows at a time (package vec).
 func maxPoolGradPlanes[T float](p poolGeom, dx, x, dy []T, lo, hi int) {
+	pairs := p.scratch()
+	defer giveBack(pairs)
 	for plane := lo; plane < hi; plane++ {
 		in, d := x[plane*p.h*p.w:][:p.h*p.w], dx[plane*p.h*p.w:][:p.h*p.w]
 		g := dy[plane*p.oh*p.ow:][:p.oh*p.ow]
 		if d32, ok := any(d).([]float32); ok && p.size == 2 && p.stride == 2 {
-			maxPool2GradPlane(p, d32, any(in).([]float32), any(g).([]float32))
+			maxPool2GradPlane(p, d32, any(in).([]float32), any(g).([]float32), pairs)
 			continue
 		}
 		for oy := 0; oy < p.oh; oy++ {
@@ -84,8 +88,15 @@ func maxPoolGradPlanes[T float](p poolGeom, dx, x, dy []T, lo, hi int) {
 	}
 }
 
-// maxPool2Plane pools one float32 plane in 2x2 windows with stride 2, a row of windows at a time.
-func maxPool2Plane(p poolGeom, out, in []float32) {
+// maxPool2Plane pools one float32 plane in 2x2 windows with stride 2, a row of windows at a
+// time, or, for rows of fewer than 8 windows (which vec runs in plain Go), all rows as one
+// long row gathered into pairs (p.scratch).
+func maxPool2Plane(p poolGeom, out, in, pairs []float32) {
+	if p.short() {
+		r0, r1, _, _ := p.pairRows(in, pairs)
+		vec.MaxPool2(out[:p.oh*p.ow], r0, r1)
+		return
+	}
 	for oy := 0; oy < p.oh; oy++ {
 		r0, r1 := 2*oy*p.w, (2*oy+1)*p.w
 		vec.MaxPool2(out[oy*p.ow:(oy+1)*p.ow], in[r0:r0+2*p.ow], in[r1:r1+2*p.ow])
@@ -93,11 +104,44 @@ func maxPool2Plane(p poolGeom, out, in []float32) {
 }
 
 // maxPool2GradPlane is the gradient of maxPool2Plane.
-func maxPool2GradPlane(p poolGeom, d, in, g []float32) {
+func maxPool2GradPlane(p poolGeom, d, in, g, pairs []float32) {
+	if p.short() {
+		r0, r1, d0, d1 := p.pairRows(in, pairs)
+		vec.MaxPool2Grad(d0, d1, r0, r1, g[:p.oh*p.ow])
+		for oy, n := 0, 2*p.ow; oy < p.oh; oy++ {
+			copy(d[2*oy*p.w:][:n], d0[oy*n:])
+			copy(d[(2*oy+1)*p.w:][:n], d1[oy*n:])
+		}
+		return
+	}
 	for oy := 0; oy < p.oh; oy++ {
 		r0, r1 := 2*oy*p.w, (2*oy+1)*p.w
 		vec.MaxPool2Grad(d[r0:r0+2*p.ow], d[r1:r1+2*p.ow], in[r0:r0+2*p.ow], in[r1:r1+2*p.ow], g[oy*p.ow:(oy+1)*p.ow])
 	}
+}
+
+// short says whether a plane's rows hold fewer than 8 windows but the plane at least 8.
+func (p poolGeom) short() bool { return p.size == 2 && p.stride == 2 && p.ow < 8 && p.oh*p.ow >= 8 }
+
+// scratch is the buffer of pairRows for a plane of short rows (nil for other planes).
+func (p poolGeom) scratch() []float32 {
+	if !p.short() {
+		return nil
+	}
+	return borrow[float32](4 * p.oh * 2 * p.ow)
+}
+
+// pairRows copies the two input rows of each row of windows (2·ow values each) into pairs:
+// the upper ones one after another in r0, the lower in r1, so that a plane of short rows runs
+// as one long row; d0 and d1 are the rest of pairs, for their gradients.
+func (p poolGeom) pairRows(in, pairs []float32) (r0, r1, d0, d1 []float32) {
+	n, m := 2*p.ow, 2*p.ow*p.oh
+	r0, r1, d0, d1 = pairs[:m], pairs[m:2*m], pairs[2*m:3*m], pairs[3*m:4*m]
+	for oy := 0; oy < p.oh; oy++ {
+		copy(r0[oy*n:][:n], in[2*oy*p.w:])
+		copy(r1[oy*n:][:n], in[(2*oy+1)*p.w:])
+	}
+	return r0, r1, d0, d1
 }
 
 // MaxPool adds size x size max pooling of x (NCHW) every stride pixels, no padding: output
