@@ -145,11 +145,5 @@ func (f Frobenius) Node() (*G.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if w, err = G.Square(w); err != nil {
-		return nil, err
-	}
-	if w, err = G.Sum(w); err != nil {
-		return nil, err
-	}
-	return scaled(w, f.Coef*f.Scale*f.Scale)
+	return SquaredNorm(w, f.Coef*f.Scale*f.Scale)
 }

@@ -155,15 +155,8 @@ func penalty(m *zoo.Model, l2 *float64) float64 {
 
 // addPenalty returns loss + decay·Σw², Keras' L2 regularizer.
 func addPenalty(loss, w *G.Node, decay float64) (*G.Node, error) {
-	sq, err := G.Square(w)
+	s, err := light.SquaredNorm(w, decay)
 	if err != nil {
-		return nil, err
-	}
-	s, err := G.Sum(sq)
-	if err != nil {
-		return nil, err
-	}
-	if s, err = G.Mul(s, G.NewConstant(float32(decay))); err != nil {
 		return nil, err
 	}
 	return G.Add(loss, s)

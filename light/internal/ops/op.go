@@ -47,10 +47,15 @@ func (op *Op) WriteHash(h hash.Hash)                          { h.Write([]byte(o
 func (op *Op) Hashcode() uint32                               { h := fnv.New32a(); op.WriteHash(h); return h.Sum32() }
 func (op *Op) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.Shape.Clone(), nil }
 
-// Type is a -> b -> ... over tensors of the inputs' and the output's dimensions.
+// Type is a -> b -> ... over tensors of the inputs' and the output's dimensions, a scalar
+// where the dimensions are 0.
 func (op *Op) Type() hm.Type {
 	ts := make([]hm.Type, 0, len(op.In)+1)
 	for _, d := range append(append([]int(nil), op.In...), op.Shape.Dims()) {
+		if d == 0 {
+			ts = append(ts, hm.TypeVariable('a'))
+			continue
+		}
 		ts = append(ts, &G.TensorType{Dims: d, Of: hm.TypeVariable('a')})
 	}
 	return hm.NewFnType(ts...)
@@ -74,24 +79,37 @@ func (op *Op) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 	return op.Grad(inputs, grad)
 }
 
-// Do runs the kernel of the inputs' dtype into the reused output tensor.
+// Do runs the kernel of the inputs' dtype into the reused output tensor, or into a scalar
+// for an op of scalar shape.
 func (op *Op) Do(vals ...G.Value) (G.Value, error) {
-	in, err := denseArgs(op.Name, vals, op.Arity())
-	if err != nil {
-		return nil, err
+	if len(vals) != op.Arity() {
+		return nil, errors.Errorf("%s: got %d inputs, expected %d", op.Name, len(vals), op.Arity())
 	}
-	dt := in[0].Dtype()
-	if op.out == nil || op.out.Dtype() != dt || !op.out.Shape().Eq(op.Shape) {
-		op.out = tensor.New(tensor.Of(dt), tensor.WithShape(op.Shape...))
-	}
-	switch dt {
+	switch dt := vals[0].Dtype(); dt {
 	case tensor.Float32:
-		op.F32(op.out.Data().([]float32), slices[float32](in))
+		return do(op, vals, op.F32, func(v float32) G.Value { return G.NewF32(v) })
 	case tensor.Float64:
-		op.F64(op.out.Data().([]float64), slices[float64](in))
+		return do(op, vals, op.F64, func(v float64) G.Value { return G.NewF64(v) })
 	default:
 		return nil, errors.Errorf("%s: dtype %v is not supported; use float32 or float64", op.Name, dt)
 	}
+}
+
+func do[T float](op *Op, vals []G.Value, kernel func([]T, [][]T), scalar func(T) G.Value) (G.Value, error) {
+	in, err := args[T](op.Name, vals)
+	if err != nil {
+		return nil, err
+	}
+	if op.Shape.Dims() == 0 {
+		var y [1]T
+		kernel(y[:], in)
+		return scalar(y[0]), nil
+	}
+	dt := vals[0].Dtype()
+	if op.out == nil || op.out.Dtype() != dt || !op.out.Shape().Eq(op.Shape) {
+		op.out = tensor.New(tensor.Of(dt), tensor.WithShape(op.Shape...))
+	}
+	kernel(op.out.Data().([]T), in)
 	return op.out, nil
 }
 
@@ -116,32 +134,29 @@ func (op *Op) Poison() {
 // apply adds op with the inputs to their graph.
 func apply(op *Op, inputs ...*G.Node) (*G.Node, error) { return G.ApplyOp(op, inputs...) }
 
-// denseArgs returns the inputs as contiguous dense tensors of one dtype.
-func denseArgs(op string, vals []G.Value, n int) ([]*tensor.Dense, error) {
-	if len(vals) != n {
-		return nil, errors.Errorf("%s: got %d inputs, expected %d", op, len(vals), n)
-	}
-	out := make([]*tensor.Dense, n)
+// args returns the inputs' values: contiguous dense tensors and scalars (one value), all of
+// dtype T.
+func args[T float](op string, vals []G.Value) ([][]T, error) {
+	out := make([][]T, len(vals))
 	for i, v := range vals {
-		d, ok := v.(*tensor.Dense)
-		if !ok {
-			return nil, errors.Errorf("%s: input %d is %T, expected a dense tensor", op, i, v)
+		switch v := v.(type) {
+		case *tensor.Dense:
+			if v.RequiresIterator() {
+				v = v.Materialize().(*tensor.Dense)
+			}
+			if d, ok := v.Data().([]T); ok {
+				out[i] = d
+				continue
+			}
+		case G.Scalar:
+			if x, ok := v.Data().(T); ok {
+				out[i] = []T{x}
+				continue
+			}
+		default:
+			return nil, errors.Errorf("%s: input %d is %T, expected a dense tensor or a scalar", op, i, v)
 		}
-		if d.RequiresIterator() {
-			d = d.Materialize().(*tensor.Dense)
-		}
-		if i > 0 && d.Dtype() != out[0].Dtype() {
-			return nil, errors.Errorf("%s: input %d has dtype %v, expected %v", op, i, d.Dtype(), out[0].Dtype())
-		}
-		out[i] = d
+		return nil, errors.Errorf("%s: input %d has dtype %v, expected %v", op, i, v.Dtype(), vals[0].Dtype())
 	}
 	return out, nil
-}
-
-func slices[T float](in []*tensor.Dense) [][]T {
-	out := make([][]T, len(in))
-	for i, d := range in {
-		out[i] = d.Data().([]T)
-	}
-	return out
 }
