@@ -86,14 +86,18 @@ func buildAt(b train.Build, tmp string) (string, error) {
 		return "", fmt.Errorf("not in a git checkout (run from the repository): %v", err)
 	}
 	src, bin := filepath.Join(tmp, "src"), filepath.Join(tmp, "train")
-	for _, step := range [][]string{
-		{"git", "clone", "-q", "--no-checkout", strings.TrimSpace(string(root)), src},
-		{"git", "-C", src, "checkout", "-q", "--detach", b.Commit},
-		{"go", "build", "-C", src, "-buildvcs=true", "-o", bin, "./examples/train"},
+	for _, step := range []struct {
+		what string
+		cmd  []string
+	}{
+		{"cloning this repository", []string{"git", "clone", "-q", "--no-checkout", strings.TrimSpace(string(root)), src}},
+		{"checking out " + b.Commit + " (not in this clone's history? git fetch, or unshallow)", []string{"git", "-C", src, "checkout", "-q", "--detach", b.Commit}},
+		{"building examples/train at " + b.Commit, []string{"go", "build", "-C", src, "-buildvcs=true", "-o", bin, "./examples/train"}},
 	} {
-		fmt.Fprintf(os.Stderr, "compare: %s\n", strings.Join(step, " "))
-		if out, err := exec.Command(step[0], step[1:]...).CombinedOutput(); err != nil {
-			return "", fmt.Errorf("%s: %v\n%s", strings.Join(step[:2], " "), err, out)
+		fmt.Fprintf(os.Stderr, "compare: %s\n", strings.Join(step.cmd, " "))
+		if out, err := exec.Command(step.cmd[0], step.cmd[1:]...).CombinedOutput(); err != nil {
+			first, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+			return "", fmt.Errorf("%s failed: %v: %s", step.what, err, first)
 		}
 	}
 	return bin, nil
