@@ -250,19 +250,22 @@ func gradKernelShifted[T float](g convGeom, acc, x, dy []T, lo, hi, group int) b
 	for i := lo; i < hi; i += group {
 		images := min(group, hi-i)
 		for j := 0; j < images; j++ {
-			for c := 0; c < g.c; c++ {
-				spread(g.geom, xp[c*row+j*plane:], x32[(i+j)*in+c*g.h*g.w:], g.pad*wp+g.pad)
-			}
-			for o := 0; o < g.cout; o++ {
-				for oy := 0; oy < g.oh; oy++ {
-					copy(dyw[o*row+j*plane+oy*wp:][:g.ow], dy32[(i+j)*out+(o*g.oh+oy)*g.ow:])
-				}
-			}
+			g.widen(xp[j*plane+g.pad*wp+g.pad:], x32[(i+j)*in:], g.c, row) // inside the padding
+			g.widen(dyw[j*plane:], dy32[(i+j)*out:], g.cout, row)          // at the tap (0, 0)
 		}
 		span := (images-1)*plane + (g.oh-1)*wp + g.ow
 		sgemm.MulNTShifted(g.cout, g.patch(), span, dyw, row, xp, offs, acc32, g.patch())
 	}
 	return true
+}
+
+// widen copies the planes of one image (x, or dy with as many planes as outputs) to dst,
+// plane c at c·row, at the padded plane's pitch. With stride 1 and SAME padding an output
+// plane has the input's size, so one copy serves both.
+func (g convGeom) widen(dst, src []float32, planes, row int) {
+	for c := 0; c < planes; c++ {
+		spread(g.geom, dst[c*row:], src[c*g.h*g.w:], 0)
+	}
 }
 
 // gradKernelColumns is about how many pixels convGradKernel puts in one product: images of
