@@ -67,7 +67,12 @@ type helper struct {
 	wake   chan *job
 }
 
-const spinFor = 2 * time.Millisecond
+// spinFor is how long a helper polls before it parks; heldUp runs between run's publishing
+// a job and its waking the helpers. Both are variables for the tests.
+var (
+	spinFor = 2 * time.Millisecond
+	heldUp  = func() {}
+)
 
 var theCrew crew
 
@@ -80,6 +85,7 @@ func (c *crew) run(j *job) {
 	}
 	c.pending.Store(int32(j.workers - 1))
 	c.current.Store(j)
+	heldUp()
 	for _, h := range c.helpers[:j.workers-1] {
 		if h.asleep.CompareAndSwap(true, false) {
 			h.wake <- j
