@@ -67,12 +67,15 @@ type helper struct {
 	wake   chan *job
 }
 
-// spinFor is how long a helper polls before it parks; heldUp runs between run's publishing
-// a job and its waking the helpers. Both are variables for the tests.
+// spinFor is how long a helper polls before it parks (nanoseconds; the tests change it while
+// helpers read it), heldUp what runs between run's publishing a job and its waking the
+// helpers (nothing, but in a test).
 var (
-	spinFor = 2 * time.Millisecond
+	spinFor atomic.Int64
 	heldUp  = func() {}
 )
+
+func init() { spinFor.Store(int64(2 * time.Millisecond)) }
 
 var theCrew crew
 
@@ -121,7 +124,7 @@ func (c *crew) next(h *helper, last *job) *job {
 			if j := c.current.Load(); j != last {
 				return j
 			}
-			if i%256 == 255 && time.Since(start) > spinFor {
+			if i%256 == 255 && time.Since(start) > time.Duration(spinFor.Load()) {
 				break
 			}
 		}

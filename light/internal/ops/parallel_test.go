@@ -13,12 +13,12 @@ import (
 // they park (not at all: every job goes through the wake-ups, whose races this test found).
 func TestParallelRunsEveryPartOnce(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	defer func(d time.Duration) { spinFor = d }(spinFor)
+	defer spinFor.Store(spinFor.Load())
 	r := rand.New(rand.NewPCG(1, 2))
 	for it := range 20000 {
 		if it%1000 == 0 {
 			runtime.GOMAXPROCS(1 + r.IntN(runtime.NumCPU()+2))
-			spinFor = []time.Duration{0, time.Microsecond, 2 * time.Millisecond}[it/1000%3]
+			spinFor.Store([]int64{0, int64(time.Microsecond), int64(2 * time.Millisecond)}[it/1000%3])
 		}
 		n := r.IntN(12)
 		counts := make([]int, n)
@@ -39,12 +39,14 @@ func TestParallelRunsEveryPartOnce(t *testing.T) {
 // again (run held up between publishing and waking) must not run the job twice.
 func TestCrewLateWakeUp(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	defer func(d time.Duration, f func()) { spinFor, heldUp = d, f }(spinFor, heldUp)
+	defer spinFor.Store(spinFor.Load())
+	defer func(f func()) { heldUp = f }(heldUp)
 	runtime.GOMAXPROCS(2)
 	if runtime.NumCPU() < 2 {
 		t.Skip("one core: no crew")
 	}
-	spinFor, heldUp = 0, func() { time.Sleep(200 * time.Microsecond) }
+	spinFor.Store(0)
+	heldUp = func() { time.Sleep(200 * time.Microsecond) }
 	for it := range 1000 {
 		counts := make([]int, 2)
 		parallel(2, func(_, lo, hi int) { counts[lo]++ })
