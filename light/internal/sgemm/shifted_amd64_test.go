@@ -21,10 +21,7 @@ func TestMulNTShiftedEqualsGemmNT(t *testing.T) {
 	for _, wide := range []bool{false, true} {
 		SetWide(wide)
 		for _, tc := range []struct{ m, n, k int }{{5, 27, 70}, {8, 45, 300}, {13, 10, 33}, {4, 9, 1000}} {
-			x := make([]float32, 4000)
-			for i := range x {
-				x[i] = float32(rng.NormFloat64())
-			}
+			x := random(rng, 4000)
 			offs := make([]int, tc.n)
 			for i := range offs {
 				offs[i] = i/3*211 + i%3 // the taps of a kernel row: one apart
@@ -32,10 +29,7 @@ func TestMulNTShiftedEqualsGemmNT(t *testing.T) {
 					offs[i] = rng.IntN(2000)
 				}
 			}
-			a := make([]float32, tc.m*tc.k)
-			for i := range a {
-				a[i] = float32(rng.NormFloat64())
-			}
+			a := random(rng, tc.m*tc.k)
 			b := make([]float32, tc.n*tc.k)
 			for p, o := range offs {
 				copy(b[p*tc.k:(p+1)*tc.k], x[o:])
