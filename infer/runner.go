@@ -13,6 +13,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/lightzoo/lightzoo/datasets"
+	"github.com/lightzoo/lightzoo/light"
 	"github.com/lightzoo/lightzoo/train/checkpoint"
 	"github.com/lightzoo/lightzoo/zoo"
 )
@@ -223,7 +224,7 @@ func (r *Runner) net(n int) (*net, error) {
 	if err := G.Let(m.Input, nt.x); err != nil {
 		return nil, errors.Wrap(err, "infer")
 	}
-	nt.vm = G.NewTapeMachine(m.Graph)
+	nt.vm = G.NewTapeMachine(m.Graph, G.WithEngine(light.Engine()))
 	r.nets[n] = nt
 	return nt, nil
 }

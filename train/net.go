@@ -62,7 +62,7 @@ func buildNet(spec zoo.Spec, v light.Variant, batch int, seed uint64, share *net
 	if err := n.addLoss(spec.Classes, obj.l2); err != nil {
 		return nil, errors.Wrapf(err, "train: loss of %s %s", spec.Name, v.Name())
 	}
-	n.vm = G.NewTapeMachine(n.step())
+	n.vm = G.NewTapeMachine(n.step(), G.WithEngine(light.Engine()))
 	return n, nil
 }
 

@@ -228,6 +228,18 @@ func AddScaled(y, x []float32, a float32) {
 	}
 }
 
+// Add sets z[i] = x[i] + y[i]; z may be x or y.
+func Add(z, x, y []float32) {
+	x, y = x[:len(z)], y[:len(z)]
+	n := wide(len(z))
+	if n > 0 {
+		addAVX(&z[0], &x[0], &y[0], n)
+	}
+	for i := n; i < len(z); i++ {
+		z[i] = x[i] + y[i]
+	}
+}
+
 // Dot is Σx[i]·y[i].
 func Dot(x, y []float32) float32 {
 	y = y[:len(x)]

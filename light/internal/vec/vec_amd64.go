@@ -55,6 +55,9 @@ func sumDevReLUAVX(dy, x *float32, n int, mu, a, b float32) (sd, sdx float32)
 func affine2ReLUAVX(dst, u, v *float32, n int, p, q, r, mu, a, b float32)
 
 //go:noescape
+func addAVX(z, x, y *float32, n int)
+
+//go:noescape
 func addScaledAVX(y, x *float32, n int, a float32)
 
 //go:noescape

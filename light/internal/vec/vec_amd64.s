@@ -370,6 +370,25 @@ affine2ReLULoop:
 	VZEROUPPER
 	RET
 
+// func addAVX(z, x, y *float32, n int)
+TEXT ·addAVX(SB), NOSPLIT, $0-32
+	MOVQ z+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+
+addLoop:
+	VMOVUPS (SI), Y0
+	VADDPS  (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JNZ     addLoop
+	VZEROUPPER
+	RET
+
 // func addScaledAVX(y, x *float32, n int, a float32)
 TEXT ·addScaledAVX(SB), NOSPLIT, $0-28
 	MOVQ         y+0(FP), DI

@@ -24,5 +24,6 @@ func sumDevReLUAVX(dy, x *float32, n int, mu, a, b float32) (float32, float32) {
 }
 func affine2ReLUAVX(dst, u, v *float32, n int, p, q, r, mu, a, b float32) { panic("vec: no assembly") }
 
+func addAVX(z, x, y *float32, n int)               { panic("vec: no assembly") }
 func addScaledAVX(y, x *float32, n int, a float32) { panic("vec: no assembly") }
 func dotAVX(x, y *float32, n int) float32          { panic("vec: no assembly") }

@@ -38,8 +38,13 @@ func TestMatchesScalar(t *testing.T) {
 		}
 		ys := append([]float32(nil), y...)
 		AddScaled(ys, x, -0.75)
+		sum := make([]float32, n)
+		Add(sum, x, dy)
 		var dot float32
 		for i := range x {
+			if sum[i] != x[i]+dy[i] {
+				t.Fatalf("n=%d [%d]: Add %g, want %g", n, i, sum[i], x[i]+dy[i])
+			}
 			if !near(ys[i], y[i]-0.75*x[i], 0) {
 				t.Fatalf("n=%d [%d]: AddScaled %g, want %g", n, i, ys[i], y[i]-0.75*x[i])
 			}
