@@ -32,7 +32,7 @@ func convForward[T float](g convGeom, y, x, w, b []T) {
 		shiftedForward(g, kernel.packed, any(y).([]float32), any(x).([]float32), any(b).([]float32))
 		return
 	}
-	parallel(g.n, func(_, lo, hi int) {
+	parallel(g.n, func(lo, hi int) {
 		cols := borrow[T](g.cols())
 		defer giveBack(cols)
 		for i := lo; i < hi; i++ {
@@ -73,7 +73,7 @@ func shiftedForward(g convGeom, kernel *sgemm.PackedA, y, x, b []float32) {
 	}
 	padded := offs[len(offs)-1] + (span+sgemm.MaxTile-1)/sgemm.MaxTile*sgemm.MaxTile
 	in, out, p := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels()
-	parallel(g.n, func(_, lo, hi int) {
+	parallel(g.n, func(lo, hi int) {
 		xp, wide := borrow[float32](padded), borrow[float32](g.cout*span)
 		defer giveBack(xp)
 		defer giveBack(wide)
@@ -112,7 +112,7 @@ func convGradInput[T float](g convGeom, dx, w, dy []T) {
 	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
 	kernelT := newMatrix(true, k, g.cout, w, k)
 	if g.pointwise() { // the columns are the image gradient itself
-		parallel(g.n, func(_, lo, hi int) {
+		parallel(g.n, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				kernelT.mul(p, dy[i*out:(i+1)*out], p, 0, dx[i*in:(i+1)*in], p)
 			}
@@ -120,7 +120,7 @@ func convGradInput[T float](g convGeom, dx, w, dy []T) {
 		return
 	}
 	clear(dx)
-	parallel(g.n, func(_, lo, hi int) {
+	parallel(g.n, func(lo, hi int) {
 		cols := borrow[T](k * p)
 		defer giveBack(cols)
 		for i := lo; i < hi; i++ {
@@ -161,7 +161,7 @@ func convGradKernel[T float](g convGeom, dw, x, dy []T) {
 	}
 	chunks := (g.n + size - 1) / size
 	partial := make([][]T, chunks)
-	parallel(chunks, func(_, lo, hi int) {
+	parallel(chunks, func(lo, hi int) {
 		for c := lo; c < hi; c++ {
 			acc := dw
 			if c > 0 {

@@ -18,7 +18,7 @@ func planes[T float](g geom, scratch int, byChannel bool, f func(s []T, in, out,
 	if byChannel {
 		outer, inner = g.c, g.n
 	}
-	parallel(outer, func(_, lo, hi int) {
+	parallel(outer, func(lo, hi int) {
 		s := borrow[T](scratch)
 		defer giveBack(s)
 		clear(s)

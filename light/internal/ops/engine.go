@@ -41,7 +41,7 @@ func (e Engine) Add(a, b tensor.Tensor, opts ...tensor.FuncOpt) (tensor.Tensor, 
 	if !ok {
 		return e.StandardEngine.Add(a, b, opts...)
 	}
-	parallel((len(z)+addChunk-1)/addChunk, func(_, lo, hi int) {
+	parallel((len(z)+addChunk-1)/addChunk, func(lo, hi int) {
 		lo, hi = lo*addChunk, min(hi*addChunk, len(z))
 		vec.Add(z[lo:hi], x[lo:hi], y[lo:hi])
 	})

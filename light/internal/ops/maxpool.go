@@ -37,7 +37,7 @@ func argmax[T float](p poolGeom, plane []T, oy, ox int) int {
 }
 
 func maxPoolForward[T float](p poolGeom, y, x []T) {
-	parallel(p.n*p.c, func(_, lo, hi int) { maxPoolPlanes(p, y, x, lo, hi) })
+	parallel(p.n*p.c, func(lo, hi int) { maxPoolPlanes(p, y, x, lo, hi) })
 }
 
 // maxPoolPlanes pools planes lo..hi-1; float32 2x2 windows with stride 2 run 8 at a time
@@ -65,7 +65,7 @@ func maxPoolBackward[T float](p poolGeom, dx, x, dy []T) {
 	if _, f32 := any(dx).([]float32); !f32 || !p.tiles() {
 		clear(dx)
 	}
-	parallel(p.n*p.c, func(_, lo, hi int) { maxPoolGradPlanes(p, dx, x, dy, lo, hi) })
+	parallel(p.n*p.c, func(lo, hi int) { maxPoolGradPlanes(p, dx, x, dy, lo, hi) })
 }
 
 // maxPoolGradPlanes adds the gradient of planes lo..hi-1 into dx; float32 2x2 windows with

@@ -9,45 +9,66 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// parallel splits images 0..n-1 over the cores; f gets a worker index and an image range.
-// The ranges depend on GOMAXPROCS, so f must give the same bits for any split (see reduce).
-// A crew of helpers that wait for work by spinning runs the ranges beyond the caller's own;
-// a call made while the crew is busy (from another goroutine) starts goroutines instead.
-func parallel(n int, f func(worker, lo, hi int)) {
+// parallel splits images 0..n-1 over the cores; f gets an image range [lo, hi). The ranges
+// depend on GOMAXPROCS, and which core runs which range on timing, so f must give the same
+// bits for any split (see reduce). A crew of helpers that wait for work by spinning runs the
+// ranges beyond the caller's own; a call made while the crew is busy (from another
+// goroutine) starts goroutines instead.
+func parallel(n int, f func(lo, hi int)) {
 	workers := min(n, runtime.GOMAXPROCS(0))
 	switch {
 	case workers <= 1:
 		if n > 0 {
-			f(0, 0, n)
+			f(0, n)
 		}
 	case workers <= runtime.NumCPU() && theCrew.TryLock():
-		theCrew.run(&job{n: n, workers: workers, f: f})
+		theCrew.run(newJob(n, workers, f))
 		theCrew.Unlock()
 	default:
-		spawn(&job{n: n, workers: workers, f: f})
+		spawn(newJob(n, workers, f))
 	}
 }
 
-// job is one call of parallel.
+// job is one call of parallel: one part per worker. Worker w runs part w, so a core reads
+// the images it wrote in the op before; but a part its worker has not started when the
+// caller is done with its own, the caller runs itself (a parked helper can take a
+// millisecond to wake on a virtual machine), so each part is claimed before it runs, once.
 type job struct {
 	n, workers int
-	f          func(worker, lo, hi int)
+	f          func(lo, hi int)
+	claimed    []atomic.Bool
+	done       atomic.Int32
 }
 
-// part runs worker w's share of the images.
-func (j *job) part(w int) { j.f(w, w*j.n/j.workers, (w+1)*j.n/j.workers) }
+func newJob(n, workers int, f func(lo, hi int)) *job {
+	return &job{n: n, workers: workers, f: f, claimed: make([]atomic.Bool, workers)}
+}
+
+// part runs part w unless someone has claimed it.
+func (j *job) part(w int) {
+	if j.claimed[w].CompareAndSwap(false, true) {
+		j.f(w*j.n/j.workers, (w+1)*j.n/j.workers)
+		j.done.Add(1)
+	}
+}
+
+// finish runs the caller's part, then the parts not yet started, and waits for the others.
+func (j *job) finish() {
+	for w := range j.workers {
+		j.part(w)
+	}
+	for i := 0; int(j.done.Load()) < j.workers; i++ {
+		if i > 1000 {
+			runtime.Gosched() // a helper may be waiting for this core
+		}
+	}
+}
 
 func spawn(j *job) {
-	var wg sync.WaitGroup
 	for w := 1; w < j.workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			j.part(w)
-		}()
+		go j.part(w)
 	}
-	j.part(0)
-	wg.Wait()
+	j.finish()
 }
 
 // crew is the helpers of parallel. Handing a range to a new goroutine meant waking a parked
@@ -58,7 +79,6 @@ type crew struct {
 	sync.Mutex // held by the one caller whose job the helpers run
 	helpers    []*helper
 	current    atomic.Pointer[job]
-	pending    atomic.Int32 // parts not yet done by helpers
 }
 
 type helper struct {
@@ -79,14 +99,13 @@ func init() { spinFor.Store(int64(2 * time.Millisecond)) }
 
 var theCrew crew
 
-// run publishes j, runs part 0, and waits for the helpers' parts.
+// run publishes j, wakes the parked helpers it needs, and finishes j.
 func (c *crew) run(j *job) {
 	for len(c.helpers) < j.workers-1 {
 		h := &helper{worker: len(c.helpers) + 1, wake: make(chan *job, 1)}
 		c.helpers = append(c.helpers, h)
 		go c.serve(h, c.current.Load()) // a job done before it existed is not its to run
 	}
-	c.pending.Store(int32(j.workers - 1))
 	c.current.Store(j)
 	heldUp()
 	for _, h := range c.helpers[:j.workers-1] {
@@ -94,12 +113,7 @@ func (c *crew) run(j *job) {
 			h.wake <- j
 		}
 	}
-	j.part(0)
-	for i := 0; c.pending.Load() > 0; i++ {
-		if i > 1000 {
-			runtime.Gosched() // a helper may be waiting for this core
-		}
-	}
+	j.finish()
 }
 
 // serve runs a helper: each new job, its part when the job has one for it.
@@ -109,7 +123,6 @@ func (c *crew) serve(h *helper, last *job) {
 		last = j
 		if h.worker < j.workers {
 			j.part(h.worker)
-			c.pending.Add(-1)
 		}
 	}
 }
@@ -167,7 +180,7 @@ func poolOf[T float]() *sync.Pool {
 func forEach[T float](shape tensor.Shape, x []T, f func(c int, lo, hi int)) {
 	n, c := shape[0], shape[1]
 	sp := shape[1:].TotalSize() / c
-	parallel(n, func(_, blo, bhi int) {
+	parallel(n, func(blo, bhi int) {
 		for b := blo; b < bhi; b++ {
 			for i := 0; i < c; i++ {
 				lo := (b*c + i) * sp
@@ -184,7 +197,7 @@ func reduce[V any](shape tensor.Shape, f func(c, lo, hi int) V, add func(c int, 
 	n, c := shape[0], shape[1]
 	sp := shape[1:].TotalSize() / c
 	vals := make([]V, n*c)
-	parallel(n, func(_, blo, bhi int) {
+	parallel(n, func(blo, bhi int) {
 		for p := blo * c; p < bhi*c; p++ {
 			vals[p] = f(p%c, p*sp, (p+1)*sp)
 		}

@@ -22,7 +22,7 @@ func TestParallelRunsEveryPartOnce(t *testing.T) {
 		}
 		n := r.IntN(12)
 		counts := make([]int, n)
-		parallel(n, func(_, lo, hi int) {
+		parallel(n, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				counts[i]++
 			}
@@ -49,9 +49,25 @@ func TestCrewLateWakeUp(t *testing.T) {
 	heldUp = func() { time.Sleep(200 * time.Microsecond) }
 	for it := range 1000 {
 		counts := make([]int, 2)
-		parallel(2, func(_, lo, hi int) { counts[lo]++ })
+		parallel(2, func(lo, hi int) { counts[lo]++ })
 		if counts[0] != 1 || counts[1] != 1 {
 			t.Fatalf("job %d: ranges ran %v times", it, counts)
+		}
+	}
+}
+
+// A caller whose helpers do not come runs their parts itself, each once.
+func TestCallerRunsPartsLeftWaiting(t *testing.T) {
+	counts := make([]int, 10)
+	j := newJob(len(counts), 3, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			counts[i]++
+		}
+	})
+	j.finish()
+	for i, c := range counts {
+		if c != 1 {
+			t.Fatalf("image %d ran %d times", i, c)
 		}
 	}
 }

@@ -21,10 +21,10 @@ func ReLU(x *G.Node) (*G.Node, error) {
 			dx, err := apply(&Op{
 				Name: fmt.Sprintf("lightzoo.ReLUGrad%v", shape), In: []int{d, d}, Shape: shape,
 				F32: func(dx []float32, a [][]float32) {
-					parallel(len(dx), func(_, lo, hi int) { vec.ReLUGrad(dx[lo:hi], a[0][lo:hi], a[1][lo:hi]) })
+					parallel(len(dx), func(lo, hi int) { vec.ReLUGrad(dx[lo:hi], a[0][lo:hi], a[1][lo:hi]) })
 				},
 				F64: func(dx []float64, a [][]float64) {
-					parallel(len(dx), func(_, lo, hi int) { reluGrad64(dx[lo:hi], a[0][lo:hi], a[1][lo:hi]) })
+					parallel(len(dx), func(lo, hi int) { reluGrad64(dx[lo:hi], a[0][lo:hi], a[1][lo:hi]) })
 				},
 			}, in[0], dy)
 			return G.Nodes{dx}, err
@@ -36,7 +36,7 @@ func ReLU(x *G.Node) (*G.Node, error) {
 // the sign of activations mispredicts half the time and ran six times slower. float32 runs
 // 8 lanes wide (package vec).
 func reluForward[T float](y, x []T) {
-	parallel(len(x), func(_, lo, hi int) {
+	parallel(len(x), func(lo, hi int) {
 		if y32, ok := any(y).([]float32); ok {
 			vec.ReLU(y32[lo:hi], any(x).([]float32)[lo:hi])
 			return
