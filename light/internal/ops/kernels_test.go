@@ -70,6 +70,7 @@ func TestConvKernelsFloat32MatchFloat64(t *testing.T) {
 	for _, tc := range []struct{ n, c, h, w, cout, k, stride int }{
 		{3, 5, 14, 13, 20, 3, 1}, {2, 16, 8, 8, 7, 3, 2}, {2, 3, 9, 9, 33, 1, 1}, {2, 8, 10, 9, 6, 3, 1},
 		{2, 3, 9, 11, 16, 3, 1}, {2, 2, 7, 6, 9, 5, 1}, // more than twice the input channels: col2im
+		{2, 40, 6, 6, 5, 3, 1}, // a long patch to few outputs: read in place
 	} {
 		g := convGeom{geom: newGeom(tensor.Shape{tc.n, tc.c, tc.h, tc.w}, tc.k, tc.k, tc.stride), cout: tc.cout}
 		x := testkit.RandTensor(tensor.Shape{tc.n, tc.c, tc.h, tc.w}, 1).Data().([]float64)
@@ -256,7 +257,12 @@ func BenchmarkConvKernels(b *testing.B) {
 		{"3to16_28x28_1x1", 3, 28, 16, 1, 1}, {"32to5_16x16", 32, 16, 5, 3, 1}, {"16to5_32x32", 16, 32, 5, 3, 1},
 		{"3to5_32x32", 3, 32, 5, 3, 1}, {"5to16_32x32", 5, 32, 16, 3, 1}, {"16to16_32x32", 16, 32, 16, 3, 1},
 		{"4to16_32x32", 4, 32, 16, 3, 1}, {"5to32_16x16", 5, 16, 32, 3, 1}, {"3to32_16x16", 3, 16, 32, 3, 1}, {"2to16_32x32", 2, 32, 16, 3, 1}, {"6to16_28x28", 6, 28, 16, 3, 1},
-		{"32to64_8x8", 32, 8, 64, 3, 1}, {"64to64_8x8", 64, 8, 64, 3, 1}, {"32to32_16x16", 32, 16, 32, 3, 1}} {
+		{"32to64_8x8", 32, 8, 64, 3, 1}, {"64to64_8x8", 64, 8, 64, 3, 1}, {"32to32_16x16", 32, 16, 32, 3, 1},
+		{"16to5_16x16", 16, 16, 5, 3, 1}, {"32to5_8x8", 32, 8, 5, 3, 1}, {"64to5_8x8", 64, 8, 5, 3, 1}, // the rest of CIFAR light5
+		{"3to5_32x32_1x1", 3, 32, 5, 1, 1}, {"5to16_32x32_1x1", 5, 32, 16, 1, 1}, {"16to5_16x16_1x1", 16, 16, 5, 1, 1},
+		{"5to32_16x16_1x1", 5, 16, 32, 1, 1}, {"32to5_8x8_1x1", 32, 8, 5, 1, 1}, {"5to64_8x8_1x1", 5, 8, 64, 1, 1},
+		{"3to16_32x32", 3, 32, 16, 3, 1}, {"16to32_16x16", 16, 16, 32, 3, 1}, {"3to16_32x32_1x1", 3, 32, 16, 1, 1}, // and of CIFAR Conv2D
+		{"16to32_16x16_1x1", 16, 16, 32, 1, 1}, {"32to64_8x8_1x1", 32, 8, 64, 1, 1}} {
 		g := convGeom{geom: newGeom(tensor.Shape{64, tc.c, tc.h, tc.h}, tc.k, tc.k, tc.str), cout: tc.cout}
 		x := testkit.Narrow(testkit.RandTensor(tensor.Shape{64, tc.c, tc.h, tc.h}, 1).Data().([]float64))
 		w := testkit.Narrow(testkit.RandTensor(tensor.Shape{tc.cout, g.patch()}, 2).Data().([]float64))
