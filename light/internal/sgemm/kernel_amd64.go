@@ -73,7 +73,7 @@ func kernelAVX512Shifted(kb int, a, x *float32, offs *int, c *float32, ldc int, 
 func dotAVX2(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float32)
 
 //go:noescape
-func dotAVX512(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float32, tail int)
+func dotAVX512(steps int, a *float32, lda int, b *float32, ldb int, out *[24]float32, tail int)
 
 // direct computes C = A·Bᵀ + beta·C without packing and reports whether it did, for few rows
 // in A: the kernel gradient's layout (dy·colsᵀ), where packing Bᵀ costs as much as the multiply.
@@ -125,35 +125,38 @@ func MulNTShifted(m, n, k int, a []float32, lda int, x []float32, offs []int, c 
 func NTShifted(m, k int) bool { return Accelerated && m <= DirectRows && k >= 8 }
 
 // gemmNTTiles is gemmNT with rows j..j+2 of B and their distance given by tileB, which may
-// copy them into pad (3k values, zero past B's last row).
+// copy them into pad (3k values, zero past B's last row). A's rows go 4 at a time, 8 with
+// AVX-512 (32 registers: 24 sums), which halves how often B's rows are read for each A row.
 func gemmNTTiles(m, n, k int, a []float32, lda int, tileB func(j int, pad []float32) ([]float32, int), c []float32, ldc int) {
 	// dots is the kernel and done how much of each dot product it computes; plain Go adds the
 	// rest (the AVX-512 kernel covers the tail itself with masked loads).
-	dots, done := func(a, b *float32, lda, ldb int, out *[12]float32) { dotAVX2(k/8, a, lda, b, ldb, out) }, k/8*8
+	var out [24]float32
+	rows, done := 4, k/8*8
+	dots := func(a, b *float32, lda, ldb int) { dotAVX2(k/8, a, lda, b, ldb, (*[12]float32)(out[:12])) }
 	if Wide {
-		dots, done = func(a, b *float32, lda, ldb int, out *[12]float32) { dotAVX512(k/16, a, lda, b, ldb, out, k%16) }, k
+		rows, done = 8, k
+		dots = func(a, b *float32, lda, ldb int) { dotAVX512(k/16, a, lda, b, ldb, &out, k%16) }
 	}
-	var out [12]float32
 	pad := pads.Get().(*[]float32)
 	defer pads.Put(pad)
-	if cap(*pad) < 7*k {
-		*pad = make([]float32, 7*k)
+	if cap(*pad) < (rows+3)*k {
+		*pad = make([]float32, (rows+3)*k)
 	}
-	lastA, padB := (*pad)[:4*k], (*pad)[4*k:7*k] // zero-padded copies of partial tiles' rows
-	if m%4 != 0 {
-		rowsTile(a, lda, m/4*4, m, 4, k, lastA)
+	lastA, padB := (*pad)[:rows*k], (*pad)[rows*k:(rows+3)*k] // zero-padded copies of partial tiles' rows
+	if m%rows != 0 {
+		rowsTile(a, lda, m/rows*rows, m, rows, k, lastA)
 	}
 	for j := 0; j < n; j += 3 {
 		bt, ldbt := tileB(j, padB)
-		for i := 0; i < m; i += 4 {
+		for i := 0; i < m; i += rows {
 			at, ldat := lastA, k
-			if i+4 <= m {
-				at, ldat = rowsTile(a, lda, i, m, 4, k, nil)
+			if i+rows <= m {
+				at, ldat = rowsTile(a, lda, i, m, rows, k, nil)
 			}
 			if done > 0 {
-				dots(&at[0], &bt[0], ldat, ldbt, &out)
+				dots(&at[0], &bt[0], ldat, ldbt)
 			}
-			for t, sum := range out {
+			for t, sum := range out[:rows*3] {
 				r, s := t/3, t%3
 				if i+r >= m || j+s >= n {
 					continue
