@@ -155,7 +155,7 @@ func flipKernel[T float](g convGeom, w []T) []T {
 // whatever GOMAXPROCS is.
 func convGradKernel[T float](g convGeom, dw, x, dy []T) {
 	group := 1
-	if g.cout <= sgemm.DirectRows { // the packed path gains nothing from groups
+	if g.cout <= sgemm.DirectRows() { // the packed path gains nothing from groups
 		group = max(1, min(g.n, gradKernelColumns/g.pixels()))
 	}
 	size := group

@@ -221,7 +221,7 @@ func TestKernelGradGroupsMatchOneByOne(t *testing.T) {
 
 // The kernel gradient read in place from padded planes (float32, AVX2) against the unfolded
 // product in float64: 3x3 and 5x5 kernels, a partial last group; it declines for more than
-// twice as many outputs as inputs and for more than 32 outputs.
+// twice as many outputs as inputs and for more than sgemm.DirectRows() outputs.
 func TestKernelGradShiftedMatchesUnfolded(t *testing.T) {
 	if !sgemm.NTShifted(1, 8) {
 		t.Skip("no dot-product path on this processor")
@@ -231,7 +231,8 @@ func TestKernelGradShiftedMatchesUnfolded(t *testing.T) {
 		runs                       bool
 	}{
 		{7, 3, 7, 6, 5, 3, 3, true}, {5, 8, 4, 4, 16, 3, 2, true}, {5, 2, 4, 4, 16, 3, 2, false}, {4, 16, 9, 9, 5, 3, 1, true},
-		{3, 4, 6, 5, 7, 5, 2, true}, {2, 17, 5, 5, 33, 3, 1, false},
+		{3, 4, 6, 5, 7, 5, 2, true}, {3, 20, 6, 6, 40, 3, 2, 40 <= sgemm.DirectRows()},
+		{2, sgemm.DirectRows()/2 + 1, 5, 5, sgemm.DirectRows() + 1, 3, 1, false},
 	} {
 		xs := tensor.Shape{tc.n, tc.c, tc.h, tc.w}
 		g := convGeom{geom: newGeom(xs, tc.k, tc.k, 1), cout: tc.cout}

@@ -20,9 +20,9 @@ func init() { SetWide(true) }
 // SetWide chooses the AVX-512 kernel (when the processor has it) or the AVX2 one.
 func SetWide(on bool) {
 	Wide = on && Accelerated && cpu.X86.HasAVX512F
-	mr, nr = 6, 16
+	mr, nr, directRows = 6, 16, 32
 	if Wide {
-		mr, nr = 8, 32
+		mr, nr, directRows = 8, 32, 64
 	}
 }
 
@@ -78,7 +78,7 @@ func dotAVX512(steps int, a *float32, lda int, b *float32, ldb int, out *[24]flo
 // direct computes C = A·Bᵀ + beta·C without packing and reports whether it did, for few rows
 // in A: the kernel gradient's layout (dy·colsᵀ), where packing Bᵀ costs as much as the multiply.
 func direct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
-	if !Accelerated || transA || !transB || k < 8 || m > DirectRows {
+	if !Accelerated || transA || !transB || k < 8 || m > directRows {
 		return false
 	}
 	scale(m, n, beta, c, ldc)
@@ -100,7 +100,7 @@ func gemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32
 // unfolded image read in place from the padded image. B's rows go three at a time, in place
 // when their offsets are equally spaced (the taps of one kernel row), else copied. It
 // reports false, doing nothing, where the dot-product path does not run: without AVX2 and
-// FMA, for more than DirectRows rows of A, or for k below 8.
+// FMA, for more than DirectRows() rows of A, or for k below 8.
 func MulNTShifted(m, n, k int, a []float32, lda int, x []float32, offs []int, c []float32, ldc int) bool {
 	if !NTShifted(m, k) {
 		return false
@@ -122,7 +122,7 @@ func MulNTShifted(m, n, k int, a []float32, lda int, x []float32, offs []int, c 
 }
 
 // NTShifted says whether MulNTShifted runs for m rows of A and dot products of length k.
-func NTShifted(m, k int) bool { return Accelerated && m <= DirectRows && k >= 8 }
+func NTShifted(m, k int) bool { return Accelerated && m <= directRows && k >= 8 }
 
 // gemmNTTiles is gemmNT with rows j..j+2 of B and their distance given by tileB, which may
 // copy them into pad (3k values, zero past B's last row). A's rows go 4 at a time, 8 with
