@@ -26,7 +26,11 @@ keep() {
 if [ "${1:-}" = --keep ]; then keep; exit; fi
 models=${1:-mnist,fashion-mnist,cifar10,cifar100}
 seeds=${2:-42,1,2}
-commit=${FRONTIER_COMMIT:-ed7c0dd}   # MNIST and Fashion-MNIST were made by 6ccf255 (and the later rows by theirs)
+# MNIST and Fashion-MNIST were made by 6ccf255 (and the later rows by theirs), before the
+# arithmetic changes of 299b700 and b19d522; the CIFAR rows by b19d522 (a CIFAR-10 light5
+# step 29% faster on one core than at ed7c0dd, the pin before; Conv2D's the same), one
+# commit for every CIFAR run.
+commit=${FRONTIER_COMMIT:-b19d522}
 src=/tmp/lightzoo-frontier-src
 bin=/tmp/lightzoo-frontier
 # A clone, not a worktree: go build stamps the commit only where .git is a directory.
