@@ -38,7 +38,9 @@ func (b *BatchNormNodes) SetStats(mean, variance []float64) error {
 // BatchNorm adds batch normalization over the channels of x (N, C, H, W), Keras
 // style: momentum 0.99 and epsilon 1e-3 unless WithMomentum and WithEpsilon say otherwise;
 // WithActivation(ReLUActivation) applies a ReLU to the output in the same op. It starts in
-// training mode; Scope.SetTraining(false) switches to the running statistics.
+// training mode; Scope.SetTraining(false) switches to the running statistics. In a scope made
+// ForInference it starts in inference mode and, after a convolution, is folded into it (Out is
+// then the convolution's node).
 func BatchNorm(s *Scope, x *G.Node, opts ...BatchNormOption) (b *BatchNormNodes, err error) {
 	defer guard(&err, "BatchNorm", s)
 	set := apply(defaults, opts, BatchNormOption.batchNorm)
@@ -54,12 +56,14 @@ func BatchNorm(s *Scope, x *G.Node, opts ...BatchNormOption) (b *BatchNormNodes,
 	if err != nil {
 		return nil, err
 	}
-	norm := &ops.Norm{Momentum: set.momentum, Eps: set.epsilon, Training: true, ReLU: set.after == ReLUActivation}
+	norm := &ops.Norm{Momentum: set.momentum, Eps: set.epsilon, Training: !s.root.inference, ReLU: set.after == ReLUActivation}
 	if norm.Mean, norm.Var, err = s.runningStats(c); err != nil {
 		return nil, err
 	}
 	b = &BatchNormNodes{Gamma: gamma.Node, Beta: beta.Node, Name: s.path, norm: norm}
-	if b.Out, err = ops.BatchNorm(x, b.Gamma, b.Beta, norm); err != nil {
+	if s.root.inference && ops.FoldBatchNorm(x, b.Gamma, b.Beta, norm) {
+		b.Out = x
+	} else if b.Out, err = ops.BatchNorm(x, b.Gamma, b.Beta, norm); err != nil {
 		return nil, err
 	}
 	s.root.bns = append(s.root.bns, b)

@@ -52,6 +52,7 @@ type scopeRoot struct {
 	// frobenius are the layers' Frobenius decays, for the trainer.
 	frobenius []Frobenius
 	shared    *Scope // if set, parameters and statistics are taken from here
+	inference bool   // ForInference
 }
 
 // ScopeOption configures a new Scope.
@@ -62,6 +63,15 @@ type ScopeOption func(*scopeRoot)
 // inference graph of another batch size shares a training graph's weights.
 func ShareWeights(from *Scope) ScopeOption {
 	return func(r *scopeRoot) { r.shared = from }
+}
+
+// ForInference builds a graph that is only run for inference: its BatchNorms use the running
+// statistics, and each one that follows a convolution is folded into it, which normalizes
+// every output plane while the plane is in cache (the same bits as a BatchNorm op, one pass
+// over the activations fewer). A folded convolution has no gradient, and a run after
+// SetTraining(true), UseBatchStats or UseAveragedStats fails: build those graphs without it.
+func ForInference() ScopeOption {
+	return func(r *scopeRoot) { r.inference = true }
 }
 
 // NewScope returns a root scope on g. dt must be tensor.Float32 or tensor.Float64.

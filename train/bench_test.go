@@ -50,3 +50,6 @@ func BenchmarkInferMNISTConv2D(b *testing.B)        { benchInfer(b, "mnist", lig
 func BenchmarkInferCIFAR10Conv2D(b *testing.B)      { benchInfer(b, "cifar10", light.Regular{}) }
 func BenchmarkTrainStepCIFAR10Conv2D(b *testing.B)  { benchStep(b, "cifar10", light.Regular{}) }
 func BenchmarkTrainStepMNISTSeparable(b *testing.B) { benchStep(b, "mnist", light.Separable{}) }
+func BenchmarkInferCIFAR10Light5(b *testing.B) {
+	benchInfer(b, "cifar10", light.Light{ConvRank: 5, DenseRank: 8})
+}

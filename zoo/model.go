@@ -23,7 +23,8 @@ type Config struct {
 	// Share, when set, makes the new graph use Share's weights and BatchNorm statistics (the
 	// same network built earlier, for example for another batch size).
 	Share *Model
-	// Inference builds BatchNorm in inference mode (running statistics).
+	// Inference builds a graph for inference only (light.ForInference): BatchNorm uses the
+	// running statistics, folded into the convolution before it; the graph has no gradients.
 	Inference bool
 	// BatchStats builds BatchNorm on each batch's statistics, leaving the running ones as they
 	// are (Scope.UseBatchStats); it overrides Inference.
@@ -80,6 +81,9 @@ func New(spec Spec, v light.Variant, cfg Config) (*Model, error) {
 			return nil, errors.Errorf("zoo: cannot share the weights of %s %v with %s %v", cfg.Share.Spec.Name, cfg.Share.Variant, spec.Name, v)
 		}
 		opts = append(opts, light.ShareWeights(cfg.Share.Scope))
+	}
+	if cfg.Inference && !cfg.BatchStats && !cfg.Recalibrate {
+		opts = append(opts, light.ForInference())
 	}
 	s, err := light.NewScope(g, cfg.Dtype, cfg.Seed, opts...)
 	if err != nil {

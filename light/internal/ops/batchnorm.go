@@ -101,11 +101,9 @@ func bnForward[T float](op *Norm, shape tensor.Shape, y, x, gamma, beta []T) {
 	mean, inv := channelStats(op, shape, x, !op.Frozen)
 	op.batchMean, op.batchInv = mean, inv
 	op.sumDy, op.sumDyXhat = nil, nil
-	op.a, op.b = make([]float64, len(mean)), make([]float64, len(mean))
-	a, b := make([]T, len(mean)), make([]T, len(mean))
+	a, b := normAffine(mean, inv, gamma, beta)
+	op.a, op.b = make([]float64, len(a)), make([]float64, len(a))
 	for c := range a {
-		a[c] = T(inv[c]) * gamma[c]
-		b[c] = beta[c] - T(mean[c])*a[c]
 		op.a[c], op.b[c] = float64(a[c]), float64(b[c])
 	}
 	forEach(shape, x, func(c, lo, hi int) {
@@ -115,6 +113,16 @@ func bnForward[T float](op *Norm, shape tensor.Shape, y, x, gamma, beta []T) {
 			scaleShift(y[lo:hi], x[lo:hi], a[c], b[c])
 		}
 	})
+}
+
+// normAffine returns the per-channel a = γ·inv and b = β - mean·a of y = a·x + b.
+func normAffine[T float](mean, inv []float64, gamma, beta []T) (a, b []T) {
+	a, b = make([]T, len(mean)), make([]T, len(mean))
+	for c := range a {
+		a[c] = T(inv[c]) * gamma[c]
+		b[c] = beta[c] - T(mean[c])*a[c]
+	}
+	return a, b
 }
 
 // bnBackward writes into g the gradient with respect to x (wrt 0), γ (1) or β (2). The per-channel sums all three

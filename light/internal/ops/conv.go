@@ -24,12 +24,12 @@ func (g convGeom) String() string { return fmt.Sprintf("%v to %d bias %v", g.geo
 func (g convGeom) pixels() int { return g.oh * g.ow }
 func (g convGeom) patch() int  { return g.c * g.kh * g.kw }
 
-// convForward writes the convolution into y.
-func convForward[T float](g convGeom, y, x, w, b []T) {
+// convForward writes the convolution into y, then applies after, if set, to each output plane.
+func convForward[T float](g convGeom, y, x, w, b []T, after planeFn[T]) {
 	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
 	kernel := newMatrix(false, g.cout, k, w, k)
 	if kernel.packed != nil && g.stride == 1 && !g.pointwise() && k >= shiftedMinPatch && (k <= shiftedMaxPatch || g.cout <= shiftedFewRows) {
-		shiftedForward(g, kernel.packed, any(y).([]float32), any(x).([]float32), any(b).([]float32))
+		shiftedForward(g, kernel.packed, any(y).([]float32), any(x).([]float32), any(b).([]float32), any(after).(planeFn[float32]))
 		return
 	}
 	parallel(g.n, func(lo, hi int) {
@@ -38,9 +38,14 @@ func convForward[T float](g convGeom, y, x, w, b []T) {
 		for i := lo; i < hi; i++ {
 			yi := y[i*out : (i+1)*out]
 			kernel.mul(p, unfold(g, x[i*in:(i+1)*in], cols), p, 0, yi, p)
-			for o := 0; o < g.cout && b != nil; o++ {
+			for o := 0; o < g.cout && (b != nil || after != nil); o++ {
 				plane := yi[o*p : (o+1)*p]
-				scaleShift(plane, plane, 1, b[o]) // 1·y + b rounds as y + b
+				if b != nil {
+					scaleShift(plane, plane, 1, b[o]) // 1·y + b rounds as y + b
+				}
+				if after != nil {
+					after(o, plane)
+				}
 			}
 		}
 	})
@@ -63,7 +68,7 @@ const (
 // (sgemm's MulShifted, the same sums in the same order, so the same bits as the unfolded
 // path). Output pixel (y, x) sits at y·wp+x of a wide plane of pitch wp = w+2·pad (the
 // columns between rows are computed and dropped), then moves to its NCHW place with the bias.
-func shiftedForward(g convGeom, kernel *sgemm.PackedA, y, x, b []float32) {
+func shiftedForward(g convGeom, kernel *sgemm.PackedA, y, x, b []float32, after planeFn[float32]) {
 	wp, hp := g.w+2*g.pad, g.h+2*g.pad
 	plane, span := hp*wp, (g.oh-1)*wp+g.ow
 	offs := make([]int, 0, g.patch())
@@ -96,6 +101,9 @@ func shiftedForward(g convGeom, kernel *sgemm.PackedA, y, x, b []float32) {
 					}
 					scaleShift(dst, src[:g.ow], 1, b[o]) // 1·y + b, as the unfolded path adds the bias
 				}
+				if after != nil {
+					after(o, yi[o*p:(o+1)*p])
+				}
 			}
 		}
 	})
@@ -109,7 +117,7 @@ func shiftedForward(g convGeom, kernel *sgemm.PackedA, y, x, b []float32) {
 func convGradInput[T float](g convGeom, dx, w, dy []T) {
 	if g.stride == 1 && g.cout <= 2*g.c {
 		back := convGeom{geom: newGeom([]int{g.n, g.cout, g.oh, g.ow}, g.kh, g.kw, 1), cout: g.c}
-		convForward(back, dx, dy, flipKernel(g, w), nil)
+		convForward(back, dx, dy, flipKernel(g, w), nil, nil)
 		return
 	}
 	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
@@ -306,12 +314,20 @@ func Conv(x, w, b *G.Node, stride int) (*G.Node, error) {
 	if b != nil {
 		inputs, dims = append(inputs, b), append(dims, 1)
 	}
-	return apply(&Op{
-		Name: "lightzoo.Conv(" + g.String() + ")", In: dims, Shape: tensor.Shape{g.n, g.cout, g.oh, g.ow},
-		F32:  func(y []float32, a [][]float32) { convForward(g, y, a[0], a[1], biasOf(a)) },
-		F64:  func(y []float64, a [][]float64) { convForward(g, y, a[0], a[1], biasOf(a)) },
-		Grad: func(in G.Nodes, dy *G.Node) (G.Nodes, error) { return convGrads(g, in, dy) },
-	}, inputs...)
+	op := &Op{Name: "lightzoo.Conv(" + g.String() + ")", In: dims, Shape: tensor.Shape{g.n, g.cout, g.oh, g.ow}, canFold: true}
+	op.F32 = func(y []float32, a [][]float32) {
+		convForward(g, y, a[0], a[1], biasOf(a), foldPlanes[float32](op.fold, g.cout))
+	}
+	op.F64 = func(y []float64, a [][]float64) {
+		convForward(g, y, a[0], a[1], biasOf(a), foldPlanes[float64](op.fold, g.cout))
+	}
+	op.Grad = func(in G.Nodes, dy *G.Node) (G.Nodes, error) {
+		if op.fold != nil {
+			return nil, errors.Errorf("%s has a BatchNorm folded into it for inference and no gradient; build the graph without light.ForInference to train it", op.Name)
+		}
+		return convGrads(g, in, dy)
+	}
+	return apply(op, inputs...)
 }
 
 // convGrads adds the gradients of a convolution with respect to x, the kernel and the bias,

@@ -77,12 +77,12 @@ func TestConvKernelsFloat32MatchFloat64(t *testing.T) {
 		w := testkit.RandTensor(tensor.Shape{tc.cout, g.patch()}, 2).Data().([]float64)
 		dy := testkit.RandTensor(tensor.Shape{tc.n, tc.cout, g.pixels()}, 3).Data().([]float64)
 		y64, dx64, dw64 := make([]float64, len(dy)), make([]float64, len(x)), make([]float64, len(w))
-		convForward(g, y64, x, w, nil)
+		convForward(g, y64, x, w, nil, nil)
 		convGradInput(g, dx64, w, dy)
 		convGradKernel(g, dw64, x, dy)
 		x32, w32, dy32 := testkit.Narrow(x), testkit.Narrow(w), testkit.Narrow(dy)
 		y32, dx32, dw32 := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
-		convForward(g, y32, x32, w32, nil)
+		convForward(g, y32, x32, w32, nil, nil)
 		convGradInput(g, dx32, w32, dy32)
 		convGradKernel(g, dw32, x32, dy32)
 		for name, pair := range map[string][2][]float64{"y": {y64, testkit.Widen(y32)}, "dx": {dx64, testkit.Widen(dx32)}, "dw": {dw64, testkit.Widen(dw32)}} {
@@ -273,7 +273,7 @@ func BenchmarkConvKernels(b *testing.B) {
 			name string
 			f    func()
 		}{
-			{"forward", func() { convForward(g, y, x, w, nil) }},
+			{"forward", func() { convForward(g, y, x, w, nil, nil) }},
 			{"dx", func() { convGradInput(g, dx, w, dy) }},
 			{"dw", func() { convGradKernel(g, dw, x, dy) }},
 		} {

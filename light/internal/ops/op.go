@@ -36,6 +36,10 @@ type Op struct {
 	// differentiated (the gradient ops themselves).
 	Grad func(inputs G.Nodes, dy *G.Node) (G.Nodes, error)
 	out  *tensor.Dense
+	// canFold marks a convolution, which can apply a BatchNorm to its output: fold
+	// (FoldBatchNorm).
+	canFold bool
+	fold    *fold
 }
 
 func (op *Op) Arity() int                                     { return len(op.In) }
@@ -84,6 +88,9 @@ func (op *Op) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 func (op *Op) Do(vals ...G.Value) (G.Value, error) {
 	if len(vals) != op.Arity() {
 		return nil, errors.Errorf("%s: got %d inputs, expected %d", op.Name, len(vals), op.Arity())
+	}
+	if err := op.fold.check(); err != nil {
+		return nil, errors.Wrap(err, op.Name)
 	}
 	switch dt := vals[0].Dtype(); dt {
 	case tensor.Float32:
