@@ -49,7 +49,7 @@ func foldNet(t *testing.T, dt tensor.Dtype, v Variant, shape tensor.Shape, opts 
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := G.NewTensor(g, dt, 4, G.WithShape(shape...), G.WithName("x"), G.WithValue(dense(dt, shape, testkit.Rand(shape, 4))))
+	x := G.NewTensor(g, dt, 4, G.WithShape(shape...), G.WithName("x"), G.WithValue(testkit.Dense(dt, shape, testkit.Rand(shape, 4))))
 	h, folds := x, 0
 	for i, act := range []Activation{ReLUActivation, Linear} {
 		if h, err = v.Conv(s.Subf("conv%d", i), h, 16, 3); err != nil {
@@ -77,7 +77,7 @@ func foldNet(t *testing.T, dt tensor.Dtype, v Variant, shape tensor.Shape, opts 
 	if err := m.RunAll(); err != nil {
 		t.Fatal(err)
 	}
-	return float64s(h.Value()), folds
+	return testkit.Float64s(h.Value()), folds
 }
 
 func positive(x []float64) []float64 {
@@ -106,7 +106,7 @@ func TestForInferenceRefusesTrainingUses(t *testing.T) {
 			t.Fatal(err)
 		}
 		shape := tensor.Shape{2, 3, 6, 6}
-		x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(shape...), G.WithName("x"), G.WithValue(dense(tensor.Float32, shape, testkit.Rand(shape, 1))))
+		x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(shape...), G.WithName("x"), G.WithValue(testkit.Dense(tensor.Float32, shape, testkit.Rand(shape, 1))))
 		h, err := Regular{}.Conv(s.Sub("conv"), x, 4, 3)
 		if err != nil {
 			t.Fatal(err)

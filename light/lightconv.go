@@ -67,16 +67,15 @@ func (c *LightConvNodes) buildTwoStage(s *Scope, x *G.Node, filters int, set set
 		return err
 	}
 	c.B1, c.B2 = b1.Node, b2.Node
-	h, err := ops.Conv(x, c.W1, c.B1, set.stride)
+	first := ops.Conv
+	if set.middle == ReLUActivation {
+		first = ops.ConvReLU
+	}
+	h, err := first(x, c.W1, c.B1, set.stride)
 	if err != nil {
 		return err
 	}
 	mid := int64(h.Shape()[1:].TotalSize())
-	if set.middle == ReLUActivation {
-		if h, err = ops.ReLU(h); err != nil {
-			return err
-		}
-	}
 	if c.Out, err = ops.Conv(h, c.W2, c.B2, set.stride); err != nil {
 		return err
 	}

@@ -64,6 +64,8 @@ type (
 	SeparableOption interface{ separable(*settings) }
 	// BatchNormOption configures BatchNorm: WithMomentum, WithEpsilon, WithActivation.
 	BatchNormOption interface{ batchNorm(*settings) }
+	// PoolOption configures MaxPool: WithActivation.
+	PoolOption interface{ pool(*settings) }
 )
 
 // settings is what the options write; each layer reads and checks the fields it takes.
@@ -163,11 +165,12 @@ func WithGlorotBiases(on bool) glorotOpt { return glorotOpt(on) }
 
 func (o glorotOpt) lightConv(s *settings) { s.glorotBias = bool(o) }
 
-// WithActivation applies an activation to BatchNorm's output inside the same op (default
-// Linear: none). BatchNorm followed by ReLU as one op saves a pass over the tensor each way.
+// WithActivation applies an activation to the output of BatchNorm or MaxPool inside the same
+// op (default Linear: none). One op instead of two saves a pass over the tensor each way.
 func WithActivation(a Activation) activationOpt { return activationOpt(a) }
 
 func (o activationOpt) batchNorm(s *settings) { s.after = Activation(o) }
+func (o activationOpt) pool(s *settings)      { s.after = Activation(o) }
 
 // WithMomentum sets BatchNorm's running-statistics momentum (default 0.99, Keras).
 func WithMomentum(m float64) momentumOpt { return momentumOpt(m) }

@@ -16,7 +16,7 @@ func TestSquaredNorm(t *testing.T) {
 	g := G.NewGraph()
 	shape := tensor.Shape{3, 2, 3, 3}
 	w := G.NewTensor(g, tensor.Float32, 4, G.WithShape(shape...), G.WithName("w"),
-		G.WithValue(dense(tensor.Float32, shape, testkit.RandTensor(shape, 5).Data().([]float64))))
+		G.WithValue(testkit.Dense(tensor.Float32, shape, testkit.RandTensor(shape, 5).Data().([]float64))))
 	pen, err := SquaredNorm(w, 0.25)
 	if err != nil {
 		t.Fatal(err)

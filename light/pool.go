@@ -10,20 +10,30 @@ import (
 )
 
 // MaxPool adds size x size max pooling with the given stride and no padding (Keras "valid"):
-// output sides are floor((side-size)/stride)+1. It is lightzoo's own op: Gorgonia's panics in
-// a goroutine on a window of NaNs, which would crash a diverging training run.
-func MaxPool(s *Scope, x *G.Node, size, stride int) (out *G.Node, err error) {
+// output sides are floor((side-size)/stride)+1; WithActivation(ReLUActivation) applies a ReLU
+// to the output in the same op. It is lightzoo's own op: Gorgonia's panics in a goroutine on
+// a window of NaNs, which would crash a diverging training run.
+func MaxPool(s *Scope, x *G.Node, size, stride int, opts ...PoolOption) (out *G.Node, err error) {
 	defer guard(&err, "MaxPool", s)
-	if err = firstErr(checkInput(s, x, 4, "NCHW"), checkPositive("pool size", size), checkPositive("stride", stride)); err != nil {
+	set := apply(defaults, opts, PoolOption.pool)
+	if err = firstErr(checkInput(s, x, 4, "NCHW"), checkPositive("pool size", size), checkPositive("stride", stride), checkActivation(set.after)); err != nil {
 		return nil, err
 	}
 	if h, w := x.Shape()[2], x.Shape()[3]; size > h || size > w {
 		return nil, errors.Errorf("pool size %d does not fit a %dx%d input", size, h, w)
 	}
-	if out, err = ops.MaxPool(x, size, stride); err != nil {
+	pool, kind := ops.MaxPool, "MaxPool"
+	if set.after == ReLUActivation {
+		pool, kind = ops.MaxPoolReLU, "MaxPool+ReLU"
+	}
+	if out, err = pool(x, size, stride); err != nil {
 		return nil, err
 	}
-	s.record(LayerInfo{Kind: "MaxPool", OutShape: perImage(out.Shape()), FLOPs: int64(out.Shape()[1:].TotalSize() * (size*size - 1))})
+	info := LayerInfo{Kind: kind, OutShape: perImage(out.Shape()), FLOPs: int64(out.Shape()[1:].TotalSize() * (size*size - 1))}
+	if set.after == ReLUActivation {
+		info.FLOPs += int64(out.Shape()[1:].TotalSize())
+	}
+	s.record(info)
 	return out, nil
 }
 

@@ -470,7 +470,7 @@ func bnReLU(t *testing.T, dt tensor.Dtype, fused, training bool) [][]float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := G.NewTensor(g, dt, 4, G.WithShape(shape...), G.WithName("x"), G.WithValue(dense(dt, shape, testkit.RandTensor(shape, 10).Data().([]float64))))
+	x := G.NewTensor(g, dt, 4, G.WithShape(shape...), G.WithName("x"), G.WithValue(testkit.Dense(dt, shape, testkit.RandTensor(shape, 10).Data().([]float64))))
 	var opts []BatchNormOption
 	if fused {
 		opts = append(opts, WithActivation(ReLUActivation))
@@ -489,39 +489,7 @@ func bnReLU(t *testing.T, dt tensor.Dtype, fused, training bool) [][]float64 {
 			t.Fatal(err)
 		}
 	}
-	w := G.NewTensor(g, dt, 4, G.WithShape(shape...), G.WithName("w"), G.WithValue(dense(dt, shape, testkit.RandTensor(shape, 11).Data().([]float64))))
-	prod, _ := G.HadamardProd(y, w)
-	loss, _ := G.Sum(prod)
-	grads, err := G.Grad(loss, x, b.Gamma, b.Beta)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := G.NewTapeMachine(g)
-	defer m.Close()
-	if err := m.RunAll(); err != nil {
-		t.Fatal(err)
-	}
-	var out [][]float64
-	for _, n := range append(G.Nodes{y}, grads...) {
-		out = append(out, float64s(n.Value()))
-	}
-	return out
-}
-
-// dense is a tensor of dtype dt holding x.
-func dense(dt tensor.Dtype, shape tensor.Shape, x []float64) *tensor.Dense {
-	if dt == tensor.Float32 {
-		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(testkit.Narrow(x)))
-	}
-	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(append([]float64(nil), x...)))
-}
-
-// float64s copies a float32 or float64 value as float64s.
-func float64s(v G.Value) []float64 {
-	if f, ok := v.Data().([]float32); ok {
-		return testkit.Widen(f)
-	}
-	return append([]float64(nil), v.Data().([]float64)...)
+	return testkit.OutputAndGrads(t, y, x, b.Gamma, b.Beta)
 }
 
 // The stride-1 whole-plane depthwise kernels agree with the row-by-row ones, in both

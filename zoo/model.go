@@ -106,9 +106,10 @@ func New(spec Spec, v light.Variant, cfg Config) (*Model, error) {
 }
 
 // network is the paper's architecture, written once for every variant. Each block ends in
-// ReLU then 2x2 max pooling; they are applied in the other order, which gives the same values
-// and gradients (max and ReLU commute; a window's gradient goes to its first maximum either
-// way, and is zero where the maximum is not positive) on a quarter of the elements.
+// ReLU then 2x2 max pooling; they are applied in the other order, in one op, which gives the
+// same values and gradients (max and ReLU commute; a window's gradient goes to its first
+// maximum either way, and is zero where the maximum is not positive) on a quarter of the
+// elements.
 func network(s *light.Scope, x *G.Node, spec Spec, v light.Variant) (*G.Node, error) {
 	h := x
 	var err error
@@ -122,10 +123,7 @@ func network(s *light.Scope, x *G.Node, spec Spec, v light.Variant) (*G.Node, er
 		if err != nil {
 			return nil, err
 		}
-		if h, err = light.MaxPool(block.Sub("pool"), h, 2, 2); err != nil {
-			return nil, err
-		}
-		if h, err = light.ReLU(block.Sub("relu2"), h); err != nil {
+		if h, err = light.MaxPool(block.Sub("pool"), h, 2, 2, light.WithActivation(light.ReLUActivation)); err != nil {
 			return nil, err
 		}
 	}

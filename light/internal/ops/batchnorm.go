@@ -46,7 +46,7 @@ func BatchNorm(x, gamma, beta *G.Node, n *Norm) (*G.Node, error) {
 		Name: name, In: []int{4, 1, 1}, Shape: xs,
 		F32: func(y []float32, a [][]float32) { bnForward(n, xs, y, a[0], a[1], a[2]) },
 		F64: func(y []float64, a [][]float64) { bnForward(n, xs, y, a[0], a[1], a[2]) },
-		Grad: func(in G.Nodes, dy *G.Node) (G.Nodes, error) {
+		Grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
 			out := make(G.Nodes, 3)
 			for i, shape := range []tensor.Shape{xs, cs, cs} {
 				wrt := i

@@ -304,7 +304,13 @@ func convGrad[T float](g convGeom, wrt int, d, x, w, dy []T) {
 // the bias b, as one op that writes NCHW directly: it unfolds one image at a time and
 // multiplies the kernel into the output, where Gorgonia's Conv2d unfolds the whole batch and
 // transposes the result (PERF-NOTES).
-func Conv(x, w, b *G.Node, stride int) (*G.Node, error) {
+func Conv(x, w, b *G.Node, stride int) (*G.Node, error) { return conv(x, w, b, stride, false) }
+
+// ConvReLU is Conv followed by a ReLU, applied to each output plane while it is in cache (the
+// same bits as a ReLU op). Its gradient masks dy with its output, then is Conv's.
+func ConvReLU(x, w, b *G.Node, stride int) (*G.Node, error) { return conv(x, w, b, stride, true) }
+
+func conv(x, w, b *G.Node, stride int, withReLU bool) (*G.Node, error) {
 	ws := w.Shape()
 	g := convGeom{geom: newGeom(x.Shape(), ws[2], ws[3], stride), cout: ws[0], bias: b != nil}
 	if ws[1] != g.c {
@@ -314,20 +320,39 @@ func Conv(x, w, b *G.Node, stride int) (*G.Node, error) {
 	if b != nil {
 		inputs, dims = append(inputs, b), append(dims, 1)
 	}
-	op := &Op{Name: "lightzoo.Conv(" + g.String() + ")", In: dims, Shape: tensor.Shape{g.n, g.cout, g.oh, g.ow}, canFold: true}
+	name := "lightzoo.Conv(" + g.String() + ")"
+	if withReLU {
+		name = "lightzoo.ConvReLU(" + g.String() + ")"
+	}
+	op := &Op{Name: name, In: dims, Shape: tensor.Shape{g.n, g.cout, g.oh, g.ow}, canFold: !withReLU}
 	op.F32 = func(y []float32, a [][]float32) {
-		convForward(g, y, a[0], a[1], biasOf(a), foldPlanes[float32](op.fold, g.cout))
+		convForward(g, y, a[0], a[1], biasOf(a), epilogue[float32](op.fold, withReLU, g.cout))
 	}
 	op.F64 = func(y []float64, a [][]float64) {
-		convForward(g, y, a[0], a[1], biasOf(a), foldPlanes[float64](op.fold, g.cout))
+		convForward(g, y, a[0], a[1], biasOf(a), epilogue[float64](op.fold, withReLU, g.cout))
 	}
-	op.Grad = func(in G.Nodes, dy *G.Node) (G.Nodes, error) {
+	op.Grad = func(in G.Nodes, out, dy *G.Node) (G.Nodes, error) {
 		if op.fold != nil {
 			return nil, errors.Errorf("%s has a BatchNorm folded into it for inference and no gradient; build the graph without light.ForInference to train it", op.Name)
+		}
+		if withReLU {
+			var err error
+			if dy, err = reluGradOf(out, dy); err != nil {
+				return nil, err
+			}
 		}
 		return convGrads(g, in, dy)
 	}
 	return apply(op, inputs...)
+}
+
+// epilogue is what a convolution applies to each output plane after its bias: a folded
+// BatchNorm, a ReLU, or nothing (nil).
+func epilogue[T float](f *fold, withReLU bool, channels int) planeFn[T] {
+	if withReLU {
+		return func(_ int, plane []T) { relu(plane, plane) }
+	}
+	return foldPlanes[T](f, channels)
 }
 
 // convGrads adds the gradients of a convolution with respect to x, the kernel and the bias,

@@ -116,7 +116,7 @@ func Depthwise(x, w *G.Node, stride int) (*G.Node, error) {
 		Name: "lightzoo.Depthwise(" + g.String() + ")", In: []int{4, 4}, Shape: tensor.Shape{g.n, g.c, g.oh, g.ow},
 		F32: func(y []float32, a [][]float32) { depthwiseForward(g, y, a[0], a[1]) },
 		F64: func(y []float64, a [][]float64) { depthwiseForward(g, y, a[0], a[1]) },
-		Grad: func(in G.Nodes, dy *G.Node) (G.Nodes, error) {
+		Grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
 			dx, err := apply(&Op{
 				Name: "lightzoo.DepthwiseGrad0(" + g.String() + ")", In: []int{4, 4}, Shape: tensor.Shape{g.n, g.c, g.h, g.w},
 				F32: func(dx []float32, a [][]float32) { depthwiseGradInput(g, dx, a[0], a[1]) },

@@ -121,7 +121,7 @@ func testMaxPool2Plane[T float](t *testing.T, p poolGeom) {
 		}
 		y, dx := make([]T, len(dy)), make([]T, len(x))
 		maxPoolPlanes(p, y, x, 0, p.c)
-		maxPoolGradPlanes(p, dx, x, dy, 0, p.c)
+		maxPoolGradPlanes(p, dx, x, y, dy, 0, p.c)
 		want := make([]T, len(x))
 		for plane := 0; plane < p.c; plane++ {
 			for oy := 0; oy < p.oh; oy++ {
@@ -307,7 +307,7 @@ func BenchmarkMaxPoolKernels(b *testing.B) {
 		})
 		b.Run(name+"/backward", func(b *testing.B) {
 			for b.Loop() {
-				maxPoolBackward(p, dx, x, dy)
+				maxPoolBackward(p, dx, x, y, dy)
 			}
 			b.ReportMetric(float64(p.n*b.N)/b.Elapsed().Seconds(), "images/s")
 		})

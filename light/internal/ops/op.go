@@ -32,9 +32,10 @@ type Op struct {
 	Shape tensor.Shape // the output's shape
 	F32   func(y []float32, in [][]float32)
 	F64   func(y []float64, in [][]float64)
-	// Grad returns the gradients with respect to every input; nil for ops that are not
-	// differentiated (the gradient ops themselves).
-	Grad func(inputs G.Nodes, dy *G.Node) (G.Nodes, error)
+	// Grad returns the gradients with respect to every input, given the op's output node and
+	// the output's gradient dy; nil for ops that are not differentiated (the gradient ops
+	// themselves).
+	Grad func(inputs G.Nodes, out, dy *G.Node) (G.Nodes, error)
 	out  *tensor.Dense
 	// canFold marks a convolution, which can apply a BatchNorm to its output: fold
 	// (FoldBatchNorm).
@@ -73,14 +74,14 @@ func (op *Op) DiffWRT(n int) []bool {
 	return d
 }
 
-func (op *Op) SymDiff(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+func (op *Op) SymDiff(inputs G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	if op.Grad == nil {
 		return nil, errors.Errorf("%s has no gradient", op.Name)
 	}
 	if len(inputs) != op.Arity() {
 		return nil, errors.Errorf("%s: got %d inputs, expected %d", op.Name, len(inputs), op.Arity())
 	}
-	return op.Grad(inputs, grad)
+	return op.Grad(inputs, out, grad)
 }
 
 // Do runs the kernel of the inputs' dtype into the reused output tensor, or into a scalar

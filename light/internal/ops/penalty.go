@@ -18,7 +18,7 @@ func SquaredNorm(w *G.Node, coef float64) (*G.Node, error) {
 		Name: name, In: []int{shape.Dims()}, Shape: tensor.ScalarShape(),
 		F32: func(y []float32, a [][]float32) { y[0] = float32(coef * sumOfSquares(a[0])) },
 		F64: func(y []float64, a [][]float64) { y[0] = coef * sumOfSquares(a[0]) },
-		Grad: func(in G.Nodes, dy *G.Node) (G.Nodes, error) {
+		Grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
 			g, err := apply(&Op{
 				Name: name + "Grad", In: []int{shape.Dims(), 0}, Shape: shape,
 				F32: func(d []float32, a [][]float32) { scaleBy(d, a[0], float32(2*coef)*a[1][0]) },

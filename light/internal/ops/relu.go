@@ -17,34 +17,60 @@ func ReLU(x *G.Node) (*G.Node, error) {
 		Name: fmt.Sprintf("lightzoo.ReLU%v", shape), In: []int{d}, Shape: shape,
 		F32: func(y []float32, a [][]float32) { reluForward(y, a[0]) },
 		F64: func(y []float64, a [][]float64) { reluForward(y, a[0]) },
-		Grad: func(in G.Nodes, dy *G.Node) (G.Nodes, error) {
-			dx, err := apply(&Op{
-				Name: fmt.Sprintf("lightzoo.ReLUGrad%v", shape), In: []int{d, d}, Shape: shape,
-				F32: func(dx []float32, a [][]float32) {
-					parallel(len(dx), func(lo, hi int) { vec.ReLUGrad(dx[lo:hi], a[0][lo:hi], a[1][lo:hi]) })
-				},
-				F64: func(dx []float64, a [][]float64) {
-					parallel(len(dx), func(lo, hi int) { reluGrad64(dx[lo:hi], a[0][lo:hi], a[1][lo:hi]) })
-				},
-			}, in[0], dy)
+		Grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
+			dx, err := reluGradOf(in[0], dy)
 			return G.Nodes{dx}, err
 		},
 	}, x)
 }
 
-// reluForward is written with the max builtin, which compiles without a branch: a branch on
-// the sign of activations mispredicts half the time and ran six times slower. float32 runs
-// 8 lanes wide (package vec).
+// reluGradOf adds the op dy masked where x > 0. The mask of a ReLU's output is the mask of its
+// input (max(x, 0) keeps x where x > 0, NaNs included, and gives 0 elsewhere), so ops with a
+// ReLU fused in pass their output as x.
+func reluGradOf(x, dy *G.Node) (*G.Node, error) {
+	shape, d := x.Shape().Clone(), x.Dims()
+	return apply(&Op{
+		Name: fmt.Sprintf("lightzoo.ReLUGrad%v", shape), In: []int{d, d}, Shape: shape,
+		F32: func(dx []float32, a [][]float32) {
+			parallel(len(dx), func(lo, hi int) { reluGrad(dx[lo:hi], a[0][lo:hi], a[1][lo:hi]) })
+		},
+		F64: func(dx []float64, a [][]float64) {
+			parallel(len(dx), func(lo, hi int) { reluGrad(dx[lo:hi], a[0][lo:hi], a[1][lo:hi]) })
+		},
+	}, x, dy)
+}
+
+// reluGrad sets dx = dy where x > 0, else 0.
+func reluGrad[T float](dx, x, dy []T) {
+	if dx32, ok := any(dx).([]float32); ok {
+		vec.ReLUGrad(dx32, any(x).([]float32), any(dy).([]float32))
+		return
+	}
+	reluGrad64(any(dx).([]float64), any(x).([]float64), any(dy).([]float64))
+}
+
+// reluForward is max(x, 0) over the cores; float32 runs 8 lanes wide without a branch
+// (package vec): a branch on the sign of activations mispredicts half the time and ran six
+// times slower.
 func reluForward[T float](y, x []T) {
-	parallel(len(x), func(lo, hi int) {
-		if y32, ok := any(y).([]float32); ok {
-			vec.ReLU(y32[lo:hi], any(x).([]float32)[lo:hi])
-			return
+	parallel(len(x), func(lo, hi int) { relu(y[lo:hi], x[lo:hi]) })
+}
+
+// relu sets y = max(x, 0), a NaN keeping its sign (as vec.ReLU), so that the gradient mask of
+// the output is the input's. float64 (gradient checks) branches: the max builtin can change a
+// NaN's sign.
+func relu[T float](y, x []T) {
+	if y32, ok := any(y).([]float32); ok {
+		vec.ReLU(y32, any(x).([]float32))
+		return
+	}
+	for i, v := range x {
+		if v > 0 || v != v {
+			y[i] = v + 0
+		} else {
+			y[i] = 0
 		}
-		for i, v := range x[lo:hi] {
-			y[lo+i] = max(v, 0)
-		}
-	})
+	}
 }
 
 // reluGrad64 keeps dy where x > 0 with a bit mask instead of a branch: the mask is all ones

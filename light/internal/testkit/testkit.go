@@ -1,5 +1,6 @@
 // Package testkit holds what the tests of light and of its ops share: seeded random tensors,
-// conversions between precisions, a tolerance check and a reference convolution.
+// conversions between precisions, a tolerance check, a reference convolution, and a run of a
+// graph's output and gradients.
 package testkit
 
 import (
@@ -7,6 +8,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
@@ -44,6 +46,52 @@ func Widen(x []float32) []float64 {
 	out := make([]float64, len(x))
 	for i, v := range x {
 		out[i] = float64(v)
+	}
+	return out
+}
+
+// Dense is x as a tensor of dtype dt (float32 or float64).
+func Dense(dt tensor.Dtype, shape tensor.Shape, x []float64) *tensor.Dense {
+	if dt == tensor.Float32 {
+		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(Narrow(x)))
+	}
+	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(append([]float64(nil), x...)))
+}
+
+// Float64s copies a float32 or float64 value as float64s.
+func Float64s(v G.Value) []float64 {
+	if f, ok := v.Data().([]float32); ok {
+		return Widen(f)
+	}
+	return append([]float64(nil), v.Data().([]float64)...)
+}
+
+// OutputAndGrads adds to y's graph the gradients of Σ r·y, r a fixed random tensor of y's
+// shape, with respect to wrt, runs the graph once and returns y's value and the gradients.
+func OutputAndGrads(t testing.TB, y *G.Node, wrt ...*G.Node) [][]float64 {
+	t.Helper()
+	g := y.Graph()
+	r := G.NewTensor(g, y.Dtype(), y.Dims(), G.WithShape(y.Shape()...), G.WithName("r"), G.WithValue(Dense(y.Dtype(), y.Shape(), Rand(y.Shape(), 11))))
+	prod, err := G.HadamardProd(y, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, err := G.Sum(prod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grads, err := G.Grad(loss, wrt...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := G.NewTapeMachine(g)
+	defer m.Close()
+	if err := m.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	out := [][]float64{Float64s(y.Value())}
+	for _, n := range grads {
+		out = append(out, Float64s(n.Value()))
 	}
 	return out
 }

@@ -81,8 +81,17 @@ func ReLU(y, x []float32) {
 		reluAVX(&y[0], &x[0], n)
 	}
 	for i := n; i < len(y); i++ {
-		y[i] = max(x[i], 0)
+		y[i] = relu(x[i])
 	}
+}
+
+// relu is max(x, 0) as reluAVX computes it (VMAXPS keeps a NaN x, then adds +0), so a NaN
+// keeps its sign and payload wherever it falls: Go's max builtin returns another NaN.
+func relu(x float32) float32 {
+	if x > 0 || x != x {
+		return x + 0
+	}
+	return 0
 }
 
 // ReLUGrad sets dx[i] = dy[i] where x[i] > 0 (or is a NaN with the sign bit clear), else 0,

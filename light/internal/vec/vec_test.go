@@ -65,8 +65,8 @@ func TestMatchesScalar(t *testing.T) {
 func TestReLUSpecialValues(t *testing.T) {
 	nan := float32(math.NaN())
 	special := []float32{-2, float32(math.Copysign(0, -1)), 0, math.SmallestNonzeroFloat32, 3,
-		float32(math.Inf(1)), float32(math.Inf(-1)), nan, -math.SmallestNonzeroFloat32}
-	x := append(append([]float32(nil), special...), special...) // 18: two lanes' worth and a tail
+		float32(math.Inf(1)), float32(math.Inf(-1)), nan, -math.SmallestNonzeroFloat32, -nan}
+	x := append(append([]float32(nil), special...), special...) // 20: two lanes' worth and a tail
 	dy := make([]float32, len(x))
 	for i := range dy {
 		dy[i] = float32(i + 1)
@@ -76,8 +76,11 @@ func TestReLUSpecialValues(t *testing.T) {
 	ReLUGrad(dx, x, dy)
 	for i, v := range x {
 		want := max(v, 0)
-		if math.Float32bits(y[i]) != math.Float32bits(want) && !(want != want && y[i] != y[i]) {
-			t.Errorf("ReLU(%g) = %g, want %g", v, y[i], want)
+		if v != v {
+			want = v // a NaN keeps its sign and payload, in the lanes and in the tail
+		}
+		if math.Float32bits(y[i]) != math.Float32bits(want) {
+			t.Errorf("ReLU(%g) at %d = %g (%#x), want %g (%#x)", v, i, y[i], math.Float32bits(y[i]), want, math.Float32bits(want))
 		}
 		wantDx := float32(0)
 		if v > 0 || (v != v && !math.Signbit(float64(v))) {
