@@ -68,7 +68,8 @@ func ShareWeights(from *Scope) ScopeOption {
 // ForInference builds a graph that is only run for inference: its BatchNorms use the running
 // statistics, and each one that follows a convolution is folded into it, which normalizes
 // every output plane while the plane is in cache (the same bits as a BatchNorm op, one pass
-// over the activations fewer). A folded convolution has no gradient, and a run after
+// over the activations fewer). The convolution's node becomes the BatchNorm's output, so
+// nothing else should read it. A folded convolution has no gradient, and a run after
 // SetTraining(true), UseBatchStats or UseAveragedStats fails: build those graphs without it.
 func ForInference() ScopeOption {
 	return func(r *scopeRoot) { r.inference = true }

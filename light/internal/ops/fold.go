@@ -39,7 +39,7 @@ func (f *fold) check() error {
 	return nil
 }
 
-// planeFn is applied to output plane (image i, channel c) once it is written.
+// planeFn is applied to each output plane, of channel c, once the plane is written.
 type planeFn[T float] func(c int, plane []T)
 
 // foldPlanes returns the folded BatchNorm as a planeFn, with this run's running statistics, γ
