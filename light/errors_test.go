@@ -32,6 +32,7 @@ func TestBadArgumentsAreErrors(t *testing.T) {
 		{"add shapes", func() error { _, err := Add(f.s.Sub("m"), f.x, flat); return err }, []string{"differ"}},
 		{"momentum", func() error { _, err := BatchNorm(f.s.Sub("n"), f.x, WithMomentum(1)); return err }, []string{"momentum 1"}},
 		{"activation", func() error { _, err := BatchNorm(f.s.Sub("n"), f.x, WithActivation(Activation(7))); return err }, []string{"activation 7"}},
+		{"pool activation", func() error { _, err := MaxPool(f.s.Sub("q"), f.x, 2, 2, WithActivation(Activation(7))); return err }, []string{"MaxPool", "activation 7"}},
 		{"duplicate", func() error {
 			if _, err := Conv2D(f.s.Sub("dup"), f.x, 4, 3); err != nil {
 				return err
