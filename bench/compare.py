@@ -2,7 +2,8 @@
 """Runs lightzoo's and PyTorch's benchmarks in alternating rounds on this machine and prints a
 markdown table of the medians: each row's ratio to the faster PyTorch twin of its architecture
 (MNIST and Fashion-MNIST share one, CIFAR-10 and CIFAR-100 another), lightzoo's speed on one
-core against two, and each variant's speed relative to Conv2D beside its share of the FLOPs.
+core against two, and each variant's speed relative to Conv2D beside its share of the FLOPs;
+below it, how far each row's rounds were apart (the host's noise, which the medians hide).
 
     /usr/bin/python3 bench/compare.py --rounds 3 --reps 15 > bench/RESULTS.md
 
@@ -90,6 +91,22 @@ def table(ours, one, torch):
         print("| " + " | ".join(cells) + " |")
 
 
+def spread(stores, key):
+    """The round-to-round spread of each row (its largest round over its smallest, minus one),
+    summarized over the rows as smallest, median and largest percentages."""
+    per_row = [max(r[key] for r in rows) / min(r[key] for r in rows) - 1 for rows in stores.values()]
+    return f"{100 * min(per_row):.0f}-{100 * max(per_row):.0f}% (median {100 * statistics.median(per_row):.0f}%)"
+
+
+def noise(ours, one, torch, rounds):
+    if rounds < 2:
+        return
+    train, infer = "train_images_per_second", "infer_images_per_second"
+    print(f"\nHow much a row moved between rounds (largest over smallest of its {rounds} rounds): lightzoo "
+          f"training {spread(ours, train)} on 2 cores, {spread(one, train)} on 1, inference {spread(ours, infer)}; "
+          f"PyTorch training {spread(torch, train)}, inference {spread(torch, infer)}.")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rounds", type=int, default=3)
@@ -108,6 +125,7 @@ def main():
           f"share the architecture; \"speed vs Conv2D\" is the variant's images/s over Conv2D's, with the target "
           f"0.75 x (Conv2D FLOPs / variant FLOPs), capped at 2.5, in brackets.\n")
     table(ours, one, torch)
+    noise(ours, one, torch, args.rounds)
 
 
 if __name__ == "__main__":
