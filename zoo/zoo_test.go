@@ -204,3 +204,63 @@ func TestCheckMemory(t *testing.T) {
 		t.Fatalf("batch 2^30: %v", err)
 	}
 }
+
+// An inference graph (its BatchNorms folded into the convolutions) gives the same logits, bit
+// for bit, as the training graph of the same weights switched to the running statistics, for
+// every network shape and every kind of variant.
+func TestInferenceGraphMatchesEvalMode(t *testing.T) {
+	vs := []light.Variant{light.Regular{}, light.Separable{}, light.Light{ConvRank: 3, DenseRank: 8},
+		light.Light{ConvRank: 3, DenseRank: 8, Form: light.LowRank}}
+	for _, name := range []string{"mnist", "cifar10"} {
+		for _, v := range vs {
+			m, err := Build(name, v, Config{Batch: 3, Seed: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rand.New(rand.NewPCG(1, 2))
+			for _, bn := range m.Scope.BatchNorms() {
+				mean, variance := bn.Stats()
+				for i := range mean {
+					mean[i], variance[i] = r.NormFloat64()/4, 0.5+r.Float64()
+				}
+				if err := bn.SetStats(mean, variance); err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range []*G.Node{bn.Gamma, bn.Beta} {
+					for i, d := 0, p.Value().Data().([]float32); i < len(d); i++ {
+						d[i] = float32(r.NormFloat64())
+					}
+				}
+			}
+			m.Scope.SetTraining(false)
+			folded, err := New(m.Spec, v, Config{Batch: 3, Share: m, Inference: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := make([]float32, m.Input.Shape().TotalSize())
+			for i := range x {
+				x[i] = r.Float32()
+			}
+			want, got := runLogits(t, m, x), runLogits(t, folded, x)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s %v: logit %d is %g folded, %g in eval mode", name, v, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// runLogits runs m's graph once on the images x and returns a copy of its logits.
+func runLogits(t *testing.T, m *Model, x []float32) []float32 {
+	t.Helper()
+	if err := G.Let(m.Input, tensor.New(tensor.WithShape(m.Input.Shape()...), tensor.WithBacking(x))); err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(m.Graph, G.WithEngine(light.Engine()))
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	return append([]float32(nil), m.Logits.Value().Data().([]float32)...)
+}
