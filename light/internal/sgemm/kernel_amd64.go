@@ -146,13 +146,13 @@ func gemmNTTiles(m, n, k int, a []float32, lda int, tileB func(j int, pad []floa
 	if m%rows != 0 {
 		rowsTile(a, lda, m/rows*rows, m, rows, k, lastA)
 	}
-	for j := 0; j < n; j += 3 {
-		bt, ldbt := tileB(j, padB)
-		for i := 0; i < m; i += rows {
-			at, ldat := lastA, k
-			if i+rows <= m {
-				at, ldat = rowsTile(a, lda, i, m, rows, k, nil)
-			}
+	for i := 0; i < m; i += rows { // A's tile stays in L1 while B's rows stream past it
+		at, ldat := lastA, k
+		if i+rows <= m {
+			at, ldat = rowsTile(a, lda, i, m, rows, k, nil)
+		}
+		for j := 0; j < n; j += 3 {
+			bt, ldbt := tileB(j, padB)
 			if done > 0 {
 				dots(&at[0], &bt[0], ldat, ldbt)
 			}
