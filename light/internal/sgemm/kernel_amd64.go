@@ -70,10 +70,10 @@ func kernelAVX2Shifted(kb int, a, x *float32, offs *int, c *float32, ldc int, st
 func kernelAVX512Shifted(kb int, a, x *float32, offs *int, c *float32, ldc int, store bool)
 
 //go:noescape
-func dotAVX2(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float32)
+func dotAVX2(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float32, rows int)
 
 //go:noescape
-func dotAVX512(steps int, a *float32, lda int, b *float32, ldb int, out *[24]float32, tail int)
+func dotAVX512(steps int, a *float32, lda int, b *float32, ldb int, out *[24]float32, tail, rows int)
 
 // direct computes C = A·Bᵀ + beta·C without packing and reports whether it did, for few rows
 // in A: the kernel gradient's layout (dy·colsᵀ), where packing Bᵀ costs as much as the multiply.
@@ -126,45 +126,41 @@ func NTShifted(m, k int) bool { return Accelerated && m <= directRows && k >= 8 
 
 // gemmNTTiles is gemmNT with rows j..j+2 of B and their distance given by tileB, which may
 // copy them into pad (3k values, zero past B's last row). A's rows go 4 at a time, 8 with
-// AVX-512 (32 registers: 24 sums), which halves how often B's rows are read for each A row.
+// AVX-512 (32 registers: 24 sums), which halves how often B's rows are read for each A row;
+// the last tile of A has only the rows that exist (a rank-3 layer's 3 rows cost 3, not 8).
 func gemmNTTiles(m, n, k int, a []float32, lda int, tileB func(j int, pad []float32) ([]float32, int), c []float32, ldc int) {
 	// dots is the kernel and done how much of each dot product it computes; plain Go adds the
 	// rest (the AVX-512 kernel covers the tail itself with masked loads).
 	var out [24]float32
 	rows, done := 4, k/8*8
-	dots := func(a, b *float32, lda, ldb int) { dotAVX2(k/8, a, lda, b, ldb, (*[12]float32)(out[:12])) }
+	dots := func(a, b *float32, lda, ldb, r int) { dotAVX2(k/8, a, lda, b, ldb, (*[12]float32)(out[:12]), r) }
 	if Wide {
 		rows, done = 8, k
-		dots = func(a, b *float32, lda, ldb int) { dotAVX512(k/16, a, lda, b, ldb, &out, k%16) }
+		dots = func(a, b *float32, lda, ldb, r int) { dotAVX512(k/16, a, lda, b, ldb, &out, k%16, r) }
 	}
 	pad := pads.Get().(*[]float32)
 	defer pads.Put(pad)
-	if cap(*pad) < (rows+3)*k {
-		*pad = make([]float32, (rows+3)*k)
+	if cap(*pad) < 3*k {
+		*pad = make([]float32, 3*k)
 	}
-	lastA, padB := (*pad)[:rows*k], (*pad)[rows*k:(rows+3)*k] // zero-padded copies of partial tiles' rows
-	if m%rows != 0 {
-		rowsTile(a, lda, m/rows*rows, m, rows, k, lastA)
-	}
+	padB := (*pad)[:3*k]           // a zero-padded copy of a partial tile's rows of B
 	for i := 0; i < m; i += rows { // A's tile stays in L1 while B's rows stream past it
-		at, ldat := lastA, k
-		if i+rows <= m {
-			at, ldat = rowsTile(a, lda, i, m, rows, k, nil)
-		}
+		r := min(rows, m-i)
+		at, ldat := rowsTile(a, lda, i, m, r, k, nil)
 		for j := 0; j < n; j += 3 {
 			bt, ldbt := tileB(j, padB)
 			if done > 0 {
-				dots(&at[0], &bt[0], ldat, ldbt)
+				dots(&at[0], &bt[0], ldat, ldbt, r)
 			}
-			for t, sum := range out[:rows*3] {
-				r, s := t/3, t%3
-				if i+r >= m || j+s >= n {
+			for t, sum := range out[:r*3] {
+				s := t % 3
+				if j+s >= n {
 					continue
 				}
 				if done < k {
-					sum += dot(at[r*ldat+done:r*ldat+k], bt[s*ldbt+done:])
+					sum += dot(at[t/3*ldat+done:t/3*ldat+k], bt[s*ldbt+done:])
 				}
-				c[(i+r)*ldc+j+s] += sum
+				c[(i+t/3)*ldc+j+s] += sum
 			}
 		}
 	}

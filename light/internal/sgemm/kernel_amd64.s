@@ -132,11 +132,11 @@ storeonly:
 	FOLD(Z8, Y8); FOLD(Z9, Y9); FOLD(Z10, Y10); FOLD(Z11, Y11) \
 	FOLD(Z12, Y12); FOLD(Z13, Y13); FOLD(Z14, Y14); FOLD(Z15, Y15)
 
-// func dotAVX2(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float32)
-// out[3r+s] = Σ A[r][p]·B[s][p] over p < 8·steps, for 4 rows of A and 3 rows of B (both
-// contiguous in p, lda and ldb floats apart). Accumulators: Y4..Y15, summed across lanes
-// four at a time with horizontal adds.
-TEXT ·dotAVX2(SB), NOSPLIT, $0-48
+// func dotAVX2(steps int, a *float32, lda int, b *float32, ldb int, out *[12]float32, rows int)
+// out[3r+s] = Σ A[r][p]·B[s][p] over p < 8·steps, for rows (1-4) rows of A and 3 rows of B
+// (both contiguous in p, lda and ldb floats apart); rows past rows are not read and their
+// sums are zero. Accumulators: Y4..Y15, summed across lanes four at a time with horizontal adds.
+TEXT ·dotAVX2(SB), NOSPLIT, $0-56
 	MOVQ steps+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R9
@@ -146,6 +146,7 @@ TEXT ·dotAVX2(SB), NOSPLIT, $0-48
 	MOVQ ldb+32(FP), R11
 	SHLQ $2, R11
 	MOVQ out+40(FP), DX
+	MOVQ rows+48(FP), BX
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
@@ -166,18 +167,25 @@ dotloop:
 	VFMADD231PS Y1, Y0, Y4
 	VFMADD231PS Y2, Y0, Y5
 	VFMADD231PS Y3, Y0, Y6
+	CMPQ BX, $1
+	JEQ dotnext
 	VMOVUPS (SI)(R9*1), Y0
 	VFMADD231PS Y1, Y0, Y7
 	VFMADD231PS Y2, Y0, Y8
 	VFMADD231PS Y3, Y0, Y9
+	CMPQ BX, $2
+	JEQ dotnext
 	VMOVUPS (SI)(R9*2), Y0
 	VFMADD231PS Y1, Y0, Y10
 	VFMADD231PS Y2, Y0, Y11
 	VFMADD231PS Y3, Y0, Y12
+	CMPQ BX, $3
+	JEQ dotnext
 	VMOVUPS (SI)(R10*1), Y0
 	VFMADD231PS Y1, Y0, Y13
 	VFMADD231PS Y2, Y0, Y14
 	VFMADD231PS Y3, Y0, Y15
+dotnext:
 	ADDQ $32, SI
 	ADDQ $32, DI
 	DECQ CX
@@ -316,11 +324,36 @@ store512:
 	VZEROUPPER
 	RET
 
-// func dotAVX512(steps int, a *float32, lda int, b *float32, ldb int, out *[24]float32, tail int)
-// dotAVX2 with 16 lanes and 8 rows of A over p < 16*steps + tail (tail < 16: one more step
+// func dotAVX512(steps int, a *float32, lda int, b *float32, ldb int, out *[24]float32, tail, rows int)
+// dotAVX2 with 16 lanes and up to 8 rows of A over p < 16*steps + tail (tail < 16: one more step
 // with masked loads that read nothing past the rows). The 512-bit accumulators are folded to
 // 256 bits, then summed as in dotAVX2, twelve at a time (the VEX sums reach Y0-Y15 only).
-TEXT ·dotAVX512(SB), NOSPLIT, $0-56
+// A full tile (8 rows) runs a loop without the row tests.
+// LOADB3 loads the next 16 floats of the three rows of B.
+#define LOADB3 \
+	VMOVUPS (DI), Z1 \
+	VMOVUPS (DI)(R11*1), Z2 \
+	VMOVUPS (DI)(R11*2), Z3
+
+// DOT3(src, za, zb, zc) multiplies one row of A into the three rows of B in Z1-Z3.
+#define DOT3(src, za, zb, zc) \
+	VMOVUPS     src, Z0 \
+	VFMADD231PS Z1, Z0, za \
+	VFMADD231PS Z2, Z0, zb \
+	VFMADD231PS Z3, Z0, zc
+
+#define DOT3MASKED(src, za, zb, zc) \
+	VMOVUPS.Z   src, K1, Z0 \
+	VFMADD231PS Z1, Z0, za \
+	VFMADD231PS Z2, Z0, zb \
+	VFMADD231PS Z3, Z0, zc
+
+#define NEXT512 \
+	ADDQ $64, SI \
+	ADDQ $64, R12 \
+	ADDQ $64, DI
+
+TEXT ·dotAVX512(SB), NOSPLIT, $0-64
 	MOVQ steps+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R9
@@ -331,6 +364,7 @@ TEXT ·dotAVX512(SB), NOSPLIT, $0-56
 	MOVQ ldb+32(FP), R11
 	SHLQ $2, R11
 	MOVQ out+40(FP), DX
+	MOVQ rows+56(FP), BX
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
@@ -357,47 +391,50 @@ TEXT ·dotAVX512(SB), NOSPLIT, $0-56
 	VPXORD Z27, Z27, Z27
 	TESTQ CX, CX
 	JZ dot512tail
-dot512loop:
-	VMOVUPS (DI), Z1
-	VMOVUPS (DI)(R11*1), Z2
-	VMOVUPS (DI)(R11*2), Z3
-	VMOVUPS (SI), Z0
-	VFMADD231PS Z1, Z0, Z4
-	VFMADD231PS Z2, Z0, Z5
-	VFMADD231PS Z3, Z0, Z6
-	VMOVUPS (SI)(R9*1), Z0
-	VFMADD231PS Z1, Z0, Z7
-	VFMADD231PS Z2, Z0, Z8
-	VFMADD231PS Z3, Z0, Z9
-	VMOVUPS (SI)(R9*2), Z0
-	VFMADD231PS Z1, Z0, Z10
-	VFMADD231PS Z2, Z0, Z11
-	VFMADD231PS Z3, Z0, Z12
-	VMOVUPS (SI)(R10*1), Z0
-	VFMADD231PS Z1, Z0, Z13
-	VFMADD231PS Z2, Z0, Z14
-	VFMADD231PS Z3, Z0, Z15
-	VMOVUPS (R12), Z0
-	VFMADD231PS Z1, Z0, Z16
-	VFMADD231PS Z2, Z0, Z17
-	VFMADD231PS Z3, Z0, Z18
-	VMOVUPS (R12)(R9*1), Z0
-	VFMADD231PS Z1, Z0, Z19
-	VFMADD231PS Z2, Z0, Z20
-	VFMADD231PS Z3, Z0, Z21
-	VMOVUPS (R12)(R9*2), Z0
-	VFMADD231PS Z1, Z0, Z22
-	VFMADD231PS Z2, Z0, Z23
-	VFMADD231PS Z3, Z0, Z24
-	VMOVUPS (R12)(R10*1), Z0
-	VFMADD231PS Z1, Z0, Z25
-	VFMADD231PS Z2, Z0, Z26
-	VFMADD231PS Z3, Z0, Z27
-	ADDQ $64, SI
-	ADDQ $64, R12
-	ADDQ $64, DI
+	CMPQ BX, $8
+	JNE dot512part
+dot512full:
+	LOADB3
+	DOT3((SI), Z4, Z5, Z6)
+	DOT3((SI)(R9*1), Z7, Z8, Z9)
+	DOT3((SI)(R9*2), Z10, Z11, Z12)
+	DOT3((SI)(R10*1), Z13, Z14, Z15)
+	DOT3((R12), Z16, Z17, Z18)
+	DOT3((R12)(R9*1), Z19, Z20, Z21)
+	DOT3((R12)(R9*2), Z22, Z23, Z24)
+	DOT3((R12)(R10*1), Z25, Z26, Z27)
+	NEXT512
 	DECQ CX
-	JNZ dot512loop
+	JNZ dot512full
+	JMP dot512tail
+dot512part:
+	LOADB3
+	DOT3((SI), Z4, Z5, Z6)
+	CMPQ BX, $1
+	JEQ dot512next
+	DOT3((SI)(R9*1), Z7, Z8, Z9)
+	CMPQ BX, $2
+	JEQ dot512next
+	DOT3((SI)(R9*2), Z10, Z11, Z12)
+	CMPQ BX, $3
+	JEQ dot512next
+	DOT3((SI)(R10*1), Z13, Z14, Z15)
+	CMPQ BX, $4
+	JEQ dot512next
+	DOT3((R12), Z16, Z17, Z18)
+	CMPQ BX, $5
+	JEQ dot512next
+	DOT3((R12)(R9*1), Z19, Z20, Z21)
+	CMPQ BX, $6
+	JEQ dot512next
+	DOT3((R12)(R9*2), Z22, Z23, Z24)
+	CMPQ BX, $7
+	JEQ dot512next
+	DOT3((R12)(R10*1), Z25, Z26, Z27)
+dot512next:
+	NEXT512
+	DECQ CX
+	JNZ dot512part
 dot512tail:
 	MOVQ tail+48(FP), CX
 	TESTQ CX, CX
@@ -409,41 +446,33 @@ dot512tail:
 	VMOVUPS.Z (DI), K1, Z1
 	VMOVUPS.Z (DI)(R11*1), K1, Z2
 	VMOVUPS.Z (DI)(R11*2), K1, Z3
-	VMOVUPS.Z (SI), K1, Z0
-	VFMADD231PS Z1, Z0, Z4
-	VFMADD231PS Z2, Z0, Z5
-	VFMADD231PS Z3, Z0, Z6
-	VMOVUPS.Z (SI)(R9*1), K1, Z0
-	VFMADD231PS Z1, Z0, Z7
-	VFMADD231PS Z2, Z0, Z8
-	VFMADD231PS Z3, Z0, Z9
-	VMOVUPS.Z (SI)(R9*2), K1, Z0
-	VFMADD231PS Z1, Z0, Z10
-	VFMADD231PS Z2, Z0, Z11
-	VFMADD231PS Z3, Z0, Z12
-	VMOVUPS.Z (SI)(R10*1), K1, Z0
-	VFMADD231PS Z1, Z0, Z13
-	VFMADD231PS Z2, Z0, Z14
-	VFMADD231PS Z3, Z0, Z15
-	VMOVUPS.Z (R12), K1, Z0
-	VFMADD231PS Z1, Z0, Z16
-	VFMADD231PS Z2, Z0, Z17
-	VFMADD231PS Z3, Z0, Z18
-	VMOVUPS.Z (R12)(R9*1), K1, Z0
-	VFMADD231PS Z1, Z0, Z19
-	VFMADD231PS Z2, Z0, Z20
-	VFMADD231PS Z3, Z0, Z21
-	VMOVUPS.Z (R12)(R9*2), K1, Z0
-	VFMADD231PS Z1, Z0, Z22
-	VFMADD231PS Z2, Z0, Z23
-	VFMADD231PS Z3, Z0, Z24
-	VMOVUPS.Z (R12)(R10*1), K1, Z0
-	VFMADD231PS Z1, Z0, Z25
-	VFMADD231PS Z2, Z0, Z26
-	VFMADD231PS Z3, Z0, Z27
+	DOT3MASKED((SI), Z4, Z5, Z6)
+	CMPQ BX, $1
+	JEQ dot512sum
+	DOT3MASKED((SI)(R9*1), Z7, Z8, Z9)
+	CMPQ BX, $2
+	JEQ dot512sum
+	DOT3MASKED((SI)(R9*2), Z10, Z11, Z12)
+	CMPQ BX, $3
+	JEQ dot512sum
+	DOT3MASKED((SI)(R10*1), Z13, Z14, Z15)
+	CMPQ BX, $4
+	JEQ dot512sum
+	DOT3MASKED((R12), Z16, Z17, Z18)
+	CMPQ BX, $5
+	JEQ dot512sum
+	DOT3MASKED((R12)(R9*1), Z19, Z20, Z21)
+	CMPQ BX, $6
+	JEQ dot512sum
+	DOT3MASKED((R12)(R9*2), Z22, Z23, Z24)
+	CMPQ BX, $7
+	JEQ dot512sum
+	DOT3MASKED((R12)(R10*1), Z25, Z26, Z27)
 dot512sum:
 	FOLD12
 	SUMS12(0)
+	CMPQ BX, $4
+	JLE dot512done
 	VMOVAPS Z16, Z4
 	VMOVAPS Z17, Z5
 	VMOVAPS Z18, Z6
@@ -458,5 +487,6 @@ dot512sum:
 	VMOVAPS Z27, Z15
 	FOLD12
 	SUMS12(48)
+dot512done:
 	VZEROUPPER
 	RET

@@ -47,3 +47,32 @@ func TestMulNTShiftedEqualsGemmNT(t *testing.T) {
 		}
 	}
 }
+
+// A row of gemmNT's product has the same bits whatever rows surround it: a partial tile of A
+// (fewer rows than the kernel's 4 or 8) computes its rows exactly as a full tile does.
+func TestGemmNTRowsIndependentOfTile(t *testing.T) {
+	if !Accelerated {
+		t.Skip("no dot-product path on this processor")
+	}
+	hasWide := Wide
+	defer SetWide(hasWide)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, wide := range []bool{false, true} {
+		SetWide(wide)
+		for _, k := range []int{8, 37, 300} {
+			const n, full = 7, 16
+			a, b := random(rng, full*k), random(rng, n*k)
+			all := make([]float32, full*n)
+			gemmNT(full, n, k, a, k, b, k, all, n)
+			for m := 1; m <= 9; m++ {
+				got := make([]float32, m*n)
+				gemmNT(m, n, k, a[:m*k], k, b, k, got, n) // a ends at its m-th row
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(all[i]) {
+						t.Fatalf("wide %v, k %d, %d rows: [%d] = %g, with %d rows %g", wide, k, m, i, got[i], full, all[i])
+					}
+				}
+			}
+		}
+	}
+}
