@@ -47,6 +47,37 @@ func kernel(kb int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
 	kernelAVX2(kb, &a[0], &b[0], &c[0], ldb, ldc, store)
 }
 
+// kernelRows is kernel for a tile's first rows (< mr) rows, writing only those rows of C. It
+// reports false, doing nothing, without the AVX-512 kernel (the others compute whole tiles).
+func kernelRows(kb int, a, b []float32, ldb int, c []float32, ldc, rows int, store bool) bool {
+	if !Accelerated || nr != 32 {
+		return false
+	}
+	_ = a[kb*mr-1] // bounds the assembly's reads and writes
+	_ = b[(kb-1)*ldb+nr-1]
+	_ = c[(rows-1)*ldc+nr-1]
+	kernelAVX512Rows(kb, &a[0], &b[0], &c[0], ldb, ldc, rows, store)
+	return true
+}
+
+// kernelShiftedRows is kernelRows with row p of B at x[offs[p]:] (MulShifted).
+func kernelShiftedRows(kb int, a, x []float32, offs []int, c []float32, ldc, rows int, store bool) bool {
+	if !Accelerated || nr != 32 {
+		return false
+	}
+	_ = a[kb*mr-1] // x's reads are bounded by MulShifted's check
+	_ = offs[kb-1]
+	_ = c[(rows-1)*ldc+nr-1]
+	kernelAVX512ShiftedRows(kb, &a[0], &x[0], &offs[0], &c[0], ldc, rows, store)
+	return true
+}
+
+//go:noescape
+func kernelAVX512Rows(kb int, a, b, c *float32, ldb, ldc, rows int, store bool)
+
+//go:noescape
+func kernelAVX512ShiftedRows(kb int, a, x *float32, offs *int, c *float32, ldc, rows int, store bool)
+
 // kernelShifted is kernel with row p of B at x[offs[p]:] (MulShifted).
 func kernelShifted(kb int, a, x []float32, offs []int, c []float32, ldc int, store bool) {
 	if !Accelerated {

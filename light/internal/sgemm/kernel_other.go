@@ -16,6 +16,14 @@ func direct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32,
 	return false
 }
 
+func kernelRows(kb int, a, b []float32, ldb int, c []float32, ldc, rows int, store bool) bool {
+	return false
+}
+
+func kernelShiftedRows(kb int, a, x []float32, offs []int, c []float32, ldc, rows int, store bool) bool {
+	return false
+}
+
 func kernelShifted(kb int, a, x []float32, offs []int, c []float32, ldc int, store bool) {
 	kernelGoShifted(kb, a, x, offs, c, ldc, store)
 }

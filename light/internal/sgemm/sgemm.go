@@ -226,12 +226,14 @@ func macro(mb, kb int, a []float32, buf *buffers, bb blockB, c []float32, ldc in
 		for ir := 0; ir < mb; ir += mr {
 			ap := a[ir*kb:]
 			rows := min(mr, mb-ir)
-			if rows == mr && cols == nr {
+			switch {
+			case rows == mr && cols == nr:
 				kernel(kb, ap, bp, ldb, c[ir*ldc+jr:], ldc, store)
-				continue
+			case cols == nr && kernelRows(kb, ap, bp, ldb, c[ir*ldc+jr:], ldc, rows, store):
+			default:
+				kernel(kb, ap, bp, ldb, buf.edge[:], nr, true)
+				addEdge(buf.edge[:], c[ir*ldc+jr:], ldc, rows, cols, store)
 			}
-			kernel(kb, ap, bp, ldb, buf.edge[:], nr, true)
-			addEdge(buf.edge[:], c[ir*ldc+jr:], ldc, rows, cols, store)
 		}
 	}
 }

@@ -27,13 +27,15 @@ func (p *PackedA) MulShifted(x []float32, offs []int, n int, c []float32, ldc in
 		for jr := 0; jr < n; jr += nr {
 			cols := min(nr, n-jr)
 			for ir := 0; ir < p.m; ir += mr {
-				ap, rows := slab[ir*kb:], min(mr, p.m-ir)
-				if rows == mr && cols == nr {
-					kernelShifted(kb, ap, x[jr:], offsets, c[ir*ldc+jr:], ldc, pc == 0)
-					continue
+				ap, rows, store := slab[ir*kb:], min(mr, p.m-ir), pc == 0
+				switch {
+				case rows == mr && cols == nr:
+					kernelShifted(kb, ap, x[jr:], offsets, c[ir*ldc+jr:], ldc, store)
+				case cols == nr && kernelShiftedRows(kb, ap, x[jr:], offsets, c[ir*ldc+jr:], ldc, rows, store):
+				default:
+					kernelShifted(kb, ap, x[jr:], offsets, buf.edge[:], nr, true)
+					addEdge(buf.edge[:], c[ir*ldc+jr:], ldc, rows, cols, store)
 				}
-				kernelShifted(kb, ap, x[jr:], offsets, buf.edge[:], nr, true)
-				addEdge(buf.edge[:], c[ir*ldc+jr:], ldc, rows, cols, pc == 0)
 			}
 		}
 	}
