@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -153,24 +154,35 @@ func (c *crew) next(h *helper, last *job) *job {
 
 // borrow lends a buffer of n floats (contents undefined) that giveBack returns for later
 // runs: the unfolded images are megabytes, and allocating them each run meant zeroing them
-// and collecting them.
+// and collecting them. Buffers are pooled by size class (powers of two), so a small buffer
+// drawn for a large request is not dropped and a large one not spent on a small request:
+// one pool for all sizes made a fresh allocation, page faults included, of most large ones.
 func borrow[T float](n int) []T {
-	if p, _ := poolOf[T]().Get().(*[]T); p != nil && cap(*p) >= n {
+	if n == 0 {
+		return nil
+	}
+	class := bits.Len(uint(n - 1)) // the smallest power of two >= n
+	if p, _ := poolOf[T](class).Get().(*[]T); p != nil {
 		return (*p)[:n]
 	}
-	return make([]T, n)
+	return make([]T, n, 1<<class)
 }
 
-func giveBack[T float](b []T) { poolOf[T]().Put(&b) }
+// giveBack returns a buffer that borrow lent.
+func giveBack[T float](b []T) {
+	if c := cap(b); c > 0 {
+		poolOf[T](bits.Len(uint(c)) - 1).Put(&b) // holds at least the class's size
+	}
+}
 
-var pool32, pool64 sync.Pool
+var pool32, pool64 [64]sync.Pool
 
-func poolOf[T float]() *sync.Pool {
+func poolOf[T float](class int) *sync.Pool {
 	var zero T
 	if _, ok := any(zero).(float32); ok {
-		return &pool32
+		return &pool32[class]
 	}
-	return &pool64
+	return &pool64[class]
 }
 
 // forEach calls f with each (image, channel) slice [lo, hi) of x and its channel, spreading
