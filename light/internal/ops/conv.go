@@ -109,17 +109,39 @@ func shiftedForward(g convGeom, kernel *sgemm.PackedA, y, x, b []float32, after 
 	})
 }
 
-// convGradInput writes the input gradient into dx: Wᵀ·dy itself for a 1x1 kernel with
-// stride 1, else its columns folded back with col2im or, with stride 1 and at most twice as
-// many output as input channels, the SAME convolution of dy with the kernel flipped and its
-// channel axes swapped, whose unfolding (cout·kh·kw rows against col2im's c·kh·kw) is
-// whole-plane copies.
+// convGradInput writes the input gradient into dx: the SAME convolution of dy with the kernel
+// flipped and its channel axes swapped where flipsGradInput says, else by unfolding.
 func convGradInput[T float](g convGeom, dx, w, dy []T) {
-	if g.stride == 1 && g.cout <= 2*g.c {
-		back := convGeom{geom: newGeom([]int{g.n, g.cout, g.oh, g.ow}, g.kh, g.kw, 1), cout: g.c}
-		convForward(back, dx, dy, flipKernel(g, w), nil, nil)
+	if g.flipsGradInput() {
+		gradInputFlipped(g, dx, w, dy)
 		return
 	}
+	gradInputUnfolded(g, dx, w, dy)
+}
+
+// flipsGradInput says whether the input gradient is the forward convolution of dy with the
+// flipped kernel (c rows of products cout·kh·kw long, whose unfolding is whole-plane copies)
+// rather than Wᵀ·dy's columns folded back with col2im (c·kh·kw rows, cout long): with stride
+// 1, for at most twice as many outputs as inputs, or four times from at least 4 channels on
+// planes at least 28 wide. BenchmarkConvKernels (1 core, alternating, 6 rounds), flipped
+// against unfolded: 5->16 and 4->16 at 32x32 1.55x and 1.35x, 6->16 at 28x28 1.18x; but
+// 5->16 and 4->16 at 16x16 0.91x and 0.79x, 3->8 and 2->8 at 28x28 0.92x and 0.75x, 5->32 at
+// 16x16 0.73x (the padded plane's extra columns, and few rows per tile, weigh more).
+func (g convGeom) flipsGradInput() bool {
+	if g.stride != 1 {
+		return false
+	}
+	return g.cout <= 2*g.c || !g.pointwise() && g.c >= 4 && g.cout <= 4*g.c && g.w >= 28
+}
+
+func gradInputFlipped[T float](g convGeom, dx, w, dy []T) {
+	back := convGeom{geom: newGeom([]int{g.n, g.cout, g.oh, g.ow}, g.kh, g.kw, 1), cout: g.c}
+	convForward(back, dx, dy, flipKernel(g, w), nil, nil)
+}
+
+// gradInputUnfolded writes Wᵀ·dy into dx: itself for a 1x1 kernel with stride 1, else its
+// columns folded back with col2im.
+func gradInputUnfolded[T float](g convGeom, dx, w, dy []T) {
 	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
 	kernelT := newMatrix(true, k, g.cout, w, k)
 	if g.pointwise() { // the columns are the image gradient itself

@@ -95,6 +95,28 @@ func TestConvKernelsFloat32MatchFloat64(t *testing.T) {
 	}
 }
 
+// The two ways to the input gradient agree, on both sides of flipsGradInput's line.
+func TestGradInputPathsAgree(t *testing.T) {
+	for _, tc := range []struct {
+		n, c, h, w, cout, k int
+		flips               bool
+	}{
+		{2, 5, 30, 28, 16, 3, true}, {2, 4, 28, 29, 16, 3, true}, {2, 4, 28, 9, 16, 3, false}, {2, 3, 28, 28, 8, 3, false},
+		{2, 5, 28, 28, 21, 3, false}, {2, 8, 6, 7, 16, 3, true}, {2, 6, 28, 28, 16, 1, false}, {2, 6, 7, 7, 12, 1, true},
+	} {
+		g := convGeom{geom: newGeom(tensor.Shape{tc.n, tc.c, tc.h, tc.w}, tc.k, tc.k, 1), cout: tc.cout}
+		if g.flipsGradInput() != tc.flips {
+			t.Fatalf("%+v: flips %v", tc, !tc.flips)
+		}
+		w := testkit.RandTensor(tensor.Shape{tc.cout, g.patch()}, 2).Data().([]float64)
+		dy := testkit.RandTensor(tensor.Shape{tc.n, tc.cout, g.pixels()}, 3).Data().([]float64)
+		flipped, unfolded := make([]float64, tc.n*tc.c*tc.h*tc.w), make([]float64, tc.n*tc.c*tc.h*tc.w)
+		gradInputFlipped(g, flipped, w, dy)
+		gradInputUnfolded(g, unfolded, w, dy)
+		testkit.AssertClose(t, fmt.Sprintf("%+v", tc), flipped, unfolded, 1e-12)
+	}
+}
+
 func TestMaxPool2MatchesGeneral(t *testing.T) {
 	testMaxPool2[float64](t)
 	testMaxPool2[float32](t)
