@@ -119,7 +119,7 @@ func direct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32,
 
 // gemmNT computes C += A·Bᵀ for A (m x k) and B (n x k), both contiguous along k, in tiles
 // of 4 rows of A by 3 rows of B whose dot products run 8 lanes wide (16 with AVX-512).
-// Partial tiles read zero-padded copies of their rows.
+// A partial tile of B reads a zero-padded copy of its rows; one of A, only its own rows.
 func gemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	gemmNTTiles(m, n, k, a, lda, func(j int, pad []float32) ([]float32, int) {
 		return rowsTile(b, ldb, j, n, 3, k, pad)
