@@ -152,12 +152,12 @@ func gradInputUnfolded[T float](g convGeom, dx, w, dy []T) {
 		})
 		return
 	}
-	clear(dx)
 	parallel(g.n, func(lo, hi int) {
 		cols := borrow[T](k * p)
 		defer giveBack(cols)
 		for i := lo; i < hi; i++ {
 			kernelT.mul(p, dy[i*out:(i+1)*out], p, 0, cols, p)
+			clear(dx[i*in : (i+1)*in]) // by each core, while it is about to add into it
 			col2im(g, cols, dx[i*in:(i+1)*in])
 		}
 	})
