@@ -48,27 +48,35 @@ func kernel(kb int, a, b []float32, ldb int, c []float32, ldc int, store bool) {
 }
 
 // kernelRows is kernel for a tile's first rows (< mr) rows, writing only those rows of C. It
-// reports false, doing nothing, without the AVX-512 kernel (the others compute whole tiles).
+// reports false, doing nothing, without assembly kernels (the Go one computes whole tiles).
 func kernelRows(kb int, a, b []float32, ldb int, c []float32, ldc, rows int, store bool) bool {
-	if !Accelerated || nr != 32 {
+	if !Accelerated {
 		return false
 	}
 	_ = a[kb*mr-1] // bounds the assembly's reads and writes
 	_ = b[(kb-1)*ldb+nr-1]
 	_ = c[(rows-1)*ldc+nr-1]
-	kernelAVX512Rows(kb, &a[0], &b[0], &c[0], ldb, ldc, rows, store)
+	if nr == 32 {
+		kernelAVX512Rows(kb, &a[0], &b[0], &c[0], ldb, ldc, rows, store)
+	} else {
+		kernelAVX2Rows(kb, &a[0], &b[0], &c[0], ldb, ldc, rows, store)
+	}
 	return true
 }
 
 // kernelShiftedRows is kernelRows with row p of B at x[offs[p]:] (MulShifted).
 func kernelShiftedRows(kb int, a, x []float32, offs []int, c []float32, ldc, rows int, store bool) bool {
-	if !Accelerated || nr != 32 {
+	if !Accelerated {
 		return false
 	}
 	_ = a[kb*mr-1] // x's reads are bounded by MulShifted's check
 	_ = offs[kb-1]
 	_ = c[(rows-1)*ldc+nr-1]
-	kernelAVX512ShiftedRows(kb, &a[0], &x[0], &offs[0], &c[0], ldc, rows, store)
+	if nr == 32 {
+		kernelAVX512ShiftedRows(kb, &a[0], &x[0], &offs[0], &c[0], ldc, rows, store)
+	} else {
+		kernelAVX2ShiftedRows(kb, &a[0], &x[0], &offs[0], &c[0], ldc, rows, store)
+	}
 	return true
 }
 
@@ -77,6 +85,12 @@ func kernelAVX512Rows(kb int, a, b, c *float32, ldb, ldc, rows int, store bool)
 
 //go:noescape
 func kernelAVX512ShiftedRows(kb int, a, x *float32, offs *int, c *float32, ldc, rows int, store bool)
+
+//go:noescape
+func kernelAVX2Rows(kb int, a, b, c *float32, ldb, ldc, rows int, store bool)
+
+//go:noescape
+func kernelAVX2ShiftedRows(kb int, a, x *float32, offs *int, c *float32, ldc, rows int, store bool)
 
 // kernelShifted is kernel with row p of B at x[offs[p]:] (MulShifted).
 func kernelShifted(kb int, a, x []float32, offs []int, c []float32, ldc int, store bool) {

@@ -2,9 +2,10 @@
 
 #include "textflag.h"
 
-// The AVX-512 kernels for a tile of fewer than 8 rows (a rank-k layer's k output channels):
-// the products of absent rows are not computed, and only the tile's rows of C are written.
-// BX holds the row count (1-7); accumulators Z4..Z17, two per row.
+// The kernels for a tile of fewer rows than the register tile's (a rank-k layer's k output
+// channels): the products of absent rows are not computed, and only the tile's rows of C are
+// written. BX holds the row count (AVX-512: 1-7 of 8, accumulators Z4..Z17; AVX2: 1-5 of 6,
+// Y4..Y13), two accumulators per row.
 
 // FMA2(off, za, zb) adds row off/4 of the packed panel times B's 32 values in Z0, Z1.
 #define FMA2(off, za, zb) \
@@ -25,6 +26,24 @@
 	VMOVUPS zb, 64(DX) \
 	ADDQ    R8, DX
 
+// FMA2Y, ADDROWY and STOREROWY are the same for 16 values of B in Y0, Y1.
+#define FMA2Y(off, ya, yb) \
+	VBROADCASTSS off(SI), Y2 \
+	VFMADD231PS  Y0, Y2, ya \
+	VFMADD231PS  Y1, Y2, yb
+
+#define ADDROWY(ya, yb) \
+	VADDPS  (DX), ya, ya \
+	VADDPS  32(DX), yb, yb \
+	VMOVUPS ya, (DX) \
+	VMOVUPS yb, 32(DX) \
+	ADDQ    R8, DX
+
+#define STOREROWY(ya, yb) \
+	VMOVUPS ya, (DX) \
+	VMOVUPS yb, 32(DX) \
+	ADDQ    R8, DX
+
 #define ZEROROWS \
 	VPXORD Z4, Z4, Z4 \
 	VPXORD Z5, Z5, Z5 \
@@ -41,7 +60,19 @@
 	VPXORD Z16, Z16, Z16 \
 	VPXORD Z17, Z17, Z17
 
-// FMAROWS runs one step of the BX rows, then goes to next.
+#define ZEROROWSY \
+	VXORPS Y4, Y4, Y4 \
+	VXORPS Y5, Y5, Y5 \
+	VXORPS Y6, Y6, Y6 \
+	VXORPS Y7, Y7, Y7 \
+	VXORPS Y8, Y8, Y8 \
+	VXORPS Y9, Y9, Y9 \
+	VXORPS Y10, Y10, Y10 \
+	VXORPS Y11, Y11, Y11 \
+	VXORPS Y12, Y12, Y12 \
+	VXORPS Y13, Y13, Y13
+
+// FMAROWS runs one step of the BX rows, then goes to next; FMAROWSY likewise.
 #define FMAROWS(next) \
 	FMA2(0, Z4, Z5) \
 	CMPQ BX, $1 \
@@ -63,7 +94,23 @@
 	JEQ next \
 	FMA2(24, Z16, Z17)
 
-// ENDROWS adds the BX rows to C (stores them when the flag at store is set) and returns.
+#define FMAROWSY(next) \
+	FMA2Y(0, Y4, Y5) \
+	CMPQ BX, $1 \
+	JEQ next \
+	FMA2Y(4, Y6, Y7) \
+	CMPQ BX, $2 \
+	JEQ next \
+	FMA2Y(8, Y8, Y9) \
+	CMPQ BX, $3 \
+	JEQ next \
+	FMA2Y(12, Y10, Y11) \
+	CMPQ BX, $4 \
+	JEQ next \
+	FMA2Y(16, Y12, Y13)
+
+// ENDROWS adds the BX rows to C (stores them when the flag at store is set) and returns;
+// ENDROWSY likewise.
 #define ENDROWS(store, add, done) \
 	MOVBLZX store, AX \
 	TESTL   AX, AX \
@@ -108,6 +155,42 @@ add: \
 	CMPQ BX, $6 \
 	JEQ done \
 	STOREROW(Z16, Z17) \
+done: \
+	VZEROUPPER \
+	RET
+
+#define ENDROWSY(store, add, done) \
+	MOVBLZX store, AX \
+	TESTL   AX, AX \
+	JNZ     add \
+	ADDROWY(Y4, Y5) \
+	CMPQ BX, $1 \
+	JEQ done \
+	ADDROWY(Y6, Y7) \
+	CMPQ BX, $2 \
+	JEQ done \
+	ADDROWY(Y8, Y9) \
+	CMPQ BX, $3 \
+	JEQ done \
+	ADDROWY(Y10, Y11) \
+	CMPQ BX, $4 \
+	JEQ done \
+	ADDROWY(Y12, Y13) \
+	JMP done \
+add: \
+	STOREROWY(Y4, Y5) \
+	CMPQ BX, $1 \
+	JEQ done \
+	STOREROWY(Y6, Y7) \
+	CMPQ BX, $2 \
+	JEQ done \
+	STOREROWY(Y8, Y9) \
+	CMPQ BX, $3 \
+	JEQ done \
+	STOREROWY(Y10, Y11) \
+	CMPQ BX, $4 \
+	JEQ done \
+	STOREROWY(Y12, Y13) \
 done: \
 	VZEROUPPER \
 	RET
@@ -159,3 +242,51 @@ srowsnext:
 	DECQ CX
 	JNZ  srowsloop
 	ENDROWS(store+56(FP), srowsstore, srowsdone)
+
+// func kernelAVX2Rows(kb int, a, b, c *float32, ldb, ldc, rows int, store bool)
+// kernelAVX2 for the first rows rows of the tile.
+TEXT ·kernelAVX2Rows(SB), NOSPLIT, $0-57
+	MOVQ kb+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldb+32(FP), R9
+	SHLQ $2, R9
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+	MOVQ rows+48(FP), BX
+	ZEROROWSY
+yrowsloop:
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	FMAROWSY(yrowsnext)
+yrowsnext:
+	ADDQ $24, SI
+	ADDQ R9, DI
+	DECQ CX
+	JNZ  yrowsloop
+	ENDROWSY(store+56(FP), yrowsstore, yrowsdone)
+
+// func kernelAVX2ShiftedRows(kb int, a, x *float32, offs *int, c *float32, ldc, rows int, store bool)
+// kernelAVX2Shifted for the first rows rows of the tile.
+TEXT ·kernelAVX2ShiftedRows(SB), NOSPLIT, $0-57
+	MOVQ kb+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ x+16(FP), DI
+	MOVQ offs+24(FP), R11
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+	MOVQ rows+48(FP), BX
+	ZEROROWSY
+ysrowsloop:
+	MOVQ    (R11), R10
+	VMOVUPS (DI)(R10*4), Y0
+	VMOVUPS 32(DI)(R10*4), Y1
+	FMAROWSY(ysrowsnext)
+ysrowsnext:
+	ADDQ $24, SI
+	ADDQ $8, R11
+	DECQ CX
+	JNZ  ysrowsloop
+	ENDROWSY(store+56(FP), ysrowsstore, ysrowsdone)
