@@ -348,6 +348,31 @@ store512:
 	VFMADD231PS Z2, Z0, zb \
 	VFMADD231PS Z3, Z0, zc
 
+// DOTROWS(DOT, next) runs DOT for the BX rows of A (1-8), then goes to next.
+#define DOTROWS(DOT, next) \
+	DOT((SI), Z4, Z5, Z6) \
+	CMPQ BX, $1 \
+	JEQ next \
+	DOT((SI)(R9*1), Z7, Z8, Z9) \
+	CMPQ BX, $2 \
+	JEQ next \
+	DOT((SI)(R9*2), Z10, Z11, Z12) \
+	CMPQ BX, $3 \
+	JEQ next \
+	DOT((SI)(R10*1), Z13, Z14, Z15) \
+	CMPQ BX, $4 \
+	JEQ next \
+	DOT((R12), Z16, Z17, Z18) \
+	CMPQ BX, $5 \
+	JEQ next \
+	DOT((R12)(R9*1), Z19, Z20, Z21) \
+	CMPQ BX, $6 \
+	JEQ next \
+	DOT((R12)(R9*2), Z22, Z23, Z24) \
+	CMPQ BX, $7 \
+	JEQ next \
+	DOT((R12)(R10*1), Z25, Z26, Z27)
+
 #define NEXT512 \
 	ADDQ $64, SI \
 	ADDQ $64, R12 \
@@ -409,28 +434,7 @@ dot512full:
 	JMP dot512tail
 dot512part:
 	LOADB3
-	DOT3((SI), Z4, Z5, Z6)
-	CMPQ BX, $1
-	JEQ dot512next
-	DOT3((SI)(R9*1), Z7, Z8, Z9)
-	CMPQ BX, $2
-	JEQ dot512next
-	DOT3((SI)(R9*2), Z10, Z11, Z12)
-	CMPQ BX, $3
-	JEQ dot512next
-	DOT3((SI)(R10*1), Z13, Z14, Z15)
-	CMPQ BX, $4
-	JEQ dot512next
-	DOT3((R12), Z16, Z17, Z18)
-	CMPQ BX, $5
-	JEQ dot512next
-	DOT3((R12)(R9*1), Z19, Z20, Z21)
-	CMPQ BX, $6
-	JEQ dot512next
-	DOT3((R12)(R9*2), Z22, Z23, Z24)
-	CMPQ BX, $7
-	JEQ dot512next
-	DOT3((R12)(R10*1), Z25, Z26, Z27)
+	DOTROWS(DOT3, dot512next)
 dot512next:
 	NEXT512
 	DECQ CX
@@ -446,28 +450,7 @@ dot512tail:
 	VMOVUPS.Z (DI), K1, Z1
 	VMOVUPS.Z (DI)(R11*1), K1, Z2
 	VMOVUPS.Z (DI)(R11*2), K1, Z3
-	DOT3MASKED((SI), Z4, Z5, Z6)
-	CMPQ BX, $1
-	JEQ dot512sum
-	DOT3MASKED((SI)(R9*1), Z7, Z8, Z9)
-	CMPQ BX, $2
-	JEQ dot512sum
-	DOT3MASKED((SI)(R9*2), Z10, Z11, Z12)
-	CMPQ BX, $3
-	JEQ dot512sum
-	DOT3MASKED((SI)(R10*1), Z13, Z14, Z15)
-	CMPQ BX, $4
-	JEQ dot512sum
-	DOT3MASKED((R12), Z16, Z17, Z18)
-	CMPQ BX, $5
-	JEQ dot512sum
-	DOT3MASKED((R12)(R9*1), Z19, Z20, Z21)
-	CMPQ BX, $6
-	JEQ dot512sum
-	DOT3MASKED((R12)(R9*2), Z22, Z23, Z24)
-	CMPQ BX, $7
-	JEQ dot512sum
-	DOT3MASKED((R12)(R10*1), Z25, Z26, Z27)
+	DOTROWS(DOT3MASKED, dot512sum)
 dot512sum:
 	FOLD12
 	SUMS12(0)
