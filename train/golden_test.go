@@ -32,6 +32,7 @@ var goldenCases = []struct {
 	{"mnist", light.Light{ConvRank: 2, DenseRank: 8, Form: light.LowRank}},
 	{"cifar10", light.Regular{}},
 	{"cifar10", light.Light{ConvRank: 2, DenseRank: 8}},
+	{"cifar10", light.Light{ConvRank: 5, DenseRank: 8}}, // 5 rows of 8 per tile; 5->16 dx flipped
 }
 
 // TestGoldenSteps trains each case for one epoch of three batches on random images and
