@@ -3,9 +3,9 @@
 // a 6x16 AVX2/FMA one in assembly on amd64 processors that have them, plain Go elsewhere or
 // under the purego tag; A·Bᵀ with few rows in A takes an unpacked dot-product tile. A tile of
 // fewer rows than the register tile (a rank-k layer's k output channels) computes only its
-// rows where the kernels can (the AVX-512 and dot-product ones), with the same bits per row. On the
-// convolution shapes of the zoo it is several times faster than gonum's pure-Go Sgemm, which
-// streams rows through 4-wide axpy and dot products (see BenchmarkGemm).
+// rows in the assembly kernels, with the same bits per row. On the convolution shapes of the
+// zoo it is several times faster than gonum's pure-Go Sgemm, which streams rows through
+// 4-wide axpy and dot products (see BenchmarkGemm).
 package sgemm
 
 import "sync"
@@ -220,7 +220,7 @@ func packB(trans bool, kb, nb int, b []float32, ldb, p0, j0 int, dst []float32) 
 
 // macro adds the product of the packed mb x kb block a of A and kb x nb panel of B to C (or
 // stores it, when store is set), one register tile at a time; tiles that stick out of C go
-// through an edge buffer, but for those short of rows only, which the AVX-512 kernels write
+// through an edge buffer, but for those short of rows only, which the assembly kernels write
 // directly (kernelRows).
 func macro(mb, kb int, a []float32, buf *buffers, bb blockB, c []float32, ldc int, store bool) {
 	for jr := 0; jr < bb.nb; jr += nr {
