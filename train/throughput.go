@@ -24,47 +24,113 @@ type Speed struct {
 // returns the medians of reps repetitions. afterTrain, when not nil, runs between the two
 // (before the inference graph exists), for example to read the training's peak memory.
 func MeasureSpeed(model string, v light.Variant, trainBatch, inferBatch, warmup, reps int, afterTrain func()) (Speed, error) {
-	if reps < 1 || warmup < 0 || trainBatch < 1 || inferBatch < 1 {
-		return Speed{}, errors.Errorf("train: MeasureSpeed: %d repetitions, %d warm-up, batches %d and %d; want at least 1 repetition and batches of at least 1", reps, warmup, trainBatch, inferBatch)
-	}
-	dir, err := os.MkdirTemp("", "lightzoo-speed-")
+	r, err := newRig(model, v, trainBatch, inferBatch, warmup, reps)
 	if err != nil {
 		return Speed{}, err
 	}
-	defer os.RemoveAll(dir)
-	t, err := New(Config{Model: model, Variant: v, Batch: trainBatch, EvalBatch: inferBatch, Out: dir})
-	if err != nil {
-		return Speed{}, err
-	}
-	defer t.Close()
-	set := randomSet(t.spec, max(trainBatch, inferBatch))
-	trainTime, err := median(warmup, reps, func() error {
-		_, _, err := t.step(set, seq(trainBatch), augmenter{})
-		return err
-	})
+	defer r.close()
+	trainTime, err := median(warmup, reps, r.step)
 	if err != nil {
 		return Speed{}, err
 	}
 	if afterTrain != nil {
 		afterTrain()
 	}
-	images := make([]float32, inferBatch*set.ImageSize())
-	set.Fill(seq(inferBatch), images, make([]int, inferBatch), nil)
-	inferTime, err := median(warmup, reps, func() error {
-		_, err := t.eval.Logits(images, inferBatch)
-		return err
-	})
+	inferTime, err := median(warmup, reps, r.infer)
 	if err != nil {
 		return Speed{}, err
 	}
 	return Speed{float64(trainBatch) / trainTime.Seconds(), float64(inferBatch) / inferTime.Seconds()}, nil
 }
 
-func median(warmup, reps int, f func() error) (time.Duration, error) {
-	for i := 0; i < warmup; i++ {
+// Profile is where the time of reps repetitions of a training step or an inference batch
+// went: in all, and in each of lightzoo's ops (sums over the repetitions). The rest is
+// Gorgonia's own ops, its tape and, in training, Adam.
+type Profile struct {
+	Reps  int
+	Total time.Duration
+	Ops   []light.OpTime
+}
+
+// ProfileSpeed is MeasureSpeed with every op timed (light.StartOpProfile), the
+// repetitions' times summed instead of their median taken.
+func ProfileSpeed(model string, v light.Variant, trainBatch, inferBatch, warmup, reps int) (trainP, inferP Profile, err error) {
+	r, err := newRig(model, v, trainBatch, inferBatch, warmup, reps)
+	if err != nil {
+		return Profile{}, Profile{}, err
+	}
+	defer r.close()
+	if trainP, err = profiled(warmup, reps, r.step); err != nil {
+		return Profile{}, Profile{}, err
+	}
+	inferP, err = profiled(warmup, reps, r.infer)
+	return trainP, inferP, err
+}
+
+// rig is a trainer on random images, with a training step and an inference batch to time.
+type rig struct {
+	t           *Trainer
+	dir         string
+	step, infer func() error
+}
+
+func newRig(model string, v light.Variant, trainBatch, inferBatch, warmup, reps int) (*rig, error) {
+	if reps < 1 || warmup < 0 || trainBatch < 1 || inferBatch < 1 {
+		return nil, errors.Errorf("train: %d repetitions, %d warm-up, batches %d and %d; want at least 1 repetition and batches of at least 1", reps, warmup, trainBatch, inferBatch)
+	}
+	dir, err := os.MkdirTemp("", "lightzoo-speed-")
+	if err != nil {
+		return nil, err
+	}
+	t, err := New(Config{Model: model, Variant: v, Batch: trainBatch, EvalBatch: inferBatch, Out: dir})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	set := randomSet(t.spec, max(trainBatch, inferBatch))
+	images := make([]float32, inferBatch*set.ImageSize())
+	set.Fill(seq(inferBatch), images, make([]int, inferBatch), nil)
+	return &rig{t: t, dir: dir,
+		step: func() error {
+			_, _, err := t.step(set, seq(trainBatch), augmenter{})
+			return err
+		},
+		infer: func() error {
+			_, err := t.eval.Logits(images, inferBatch)
+			return err
+		},
+	}, nil
+}
+
+func (r *rig) close() {
+	r.t.Close()
+	os.RemoveAll(r.dir)
+}
+
+// profiled runs f warmup times, then reps times with every op timed.
+func profiled(warmup, reps int, f func() error) (Profile, error) {
+	if err := repeat(warmup, f); err != nil {
+		return Profile{}, err
+	}
+	light.StartOpProfile()
+	start := time.Now()
+	err := repeat(reps, f)
+	p := Profile{Reps: reps, Total: time.Since(start), Ops: light.StopOpProfile()}
+	return p, err
+}
+
+func repeat(n int, f func() error) error {
+	for range n {
 		if err := f(); err != nil {
-			return 0, err
+			return err
 		}
+	}
+	return nil
+}
+
+func median(warmup, reps int, f func() error) (time.Duration, error) {
+	if err := repeat(warmup, f); err != nil {
+		return 0, err
 	}
 	times := make([]time.Duration, reps)
 	for i := range times {

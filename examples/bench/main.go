@@ -2,8 +2,10 @@
 // and Light (k=3 for the MNIST networks, k=5 for the CIFAR ones), training throughput (forward,
 // backward and Adam, batch 64), inference throughput (batch 128), peak resident memory and the
 // achieved GFLOP/s. Each configuration runs in its own process so its peak memory is its own.
+// With -ops MODEL/VARIANT it shows instead where one configuration's time goes, op by op.
 //
 //	go run ./examples/bench [-json] [-reps 7]
+//	go run ./examples/bench -ops cifar10/light5
 package main
 
 import (
@@ -43,10 +45,18 @@ func main() {
 	one := flag.String("one", "", "internal: measure MODEL/VARIANT in this process")
 	only := flag.String("model", "", "only this model")
 	procs := flag.String("procs", "", "comma-separated GOMAXPROCS values to measure each configuration under, one after the other (default: this process's)")
+	opsOf := flag.String("ops", "", "MODEL/VARIANT: time each op of its training step and inference batch (this process's GOMAXPROCS) instead")
 	flag.Parse()
 	if err := checkFlags(*only, *procs, *warmup, *reps); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
+	}
+	if *opsOf != "" {
+		if err := profileOps(*opsOf, *warmup, *reps, *asJSON); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if *one != "" {
 		if err := measureThis(*one, *warmup, *reps); err != nil {
@@ -145,25 +155,34 @@ func measureOne(self, what, procs string, warmup, reps int) (row, error) {
 	return r, json.Unmarshal(out.Bytes(), &r)
 }
 
-func measureThis(what string, warmup, reps int) error {
+// parseConfig reads MODEL/VARIANT (flag names the flag that gave it).
+func parseConfig(flag, what string) (string, light.Variant, error) {
 	parts := strings.Split(what, "/")
 	if len(parts) != 2 {
-		return fmt.Errorf("-one %q: want MODEL/VARIANT", what)
+		return "", nil, fmt.Errorf("-%s %q: want MODEL/VARIANT, such as cifar10/light5", flag, what)
+	}
+	if _, err := zoo.Get(parts[0]); err != nil {
+		return "", nil, err
 	}
 	v, err := light.ParseVariant(parts[1])
+	return parts[0], v, err
+}
+
+func measureThis(what string, warmup, reps int) error {
+	model, v, err := parseConfig("one", what)
 	if err != nil {
 		return err
 	}
-	m, err := zoo.Build(parts[0], v, zoo.Config{})
+	m, err := zoo.Build(model, v, zoo.Config{})
 	if err != nil {
 		return err
 	}
 	var trainPeak float64
-	s, err := train.MeasureSpeed(parts[0], v, 64, 128, warmup, reps, func() { trainPeak = peakRSS() })
+	s, err := train.MeasureSpeed(model, v, 64, 128, warmup, reps, func() { trainPeak = peakRSS() })
 	if err != nil {
 		return err
 	}
-	r := row{Model: parts[0], Variant: v.Name(), Procs: runtime.GOMAXPROCS(0), Train: s.TrainImagesPerSecond, Infer: s.InferImagesPerSecond,
+	r := row{Model: model, Variant: v.Name(), Procs: runtime.GOMAXPROCS(0), Train: s.TrainImagesPerSecond, Infer: s.InferImagesPerSecond,
 		PeakRSSMB: peakRSS(), TrainRSSMB: trainPeak, FLOPs: m.FLOPs()}
 	r.TrainGFLOP = 3 * float64(r.FLOPs) * r.Train / 1e9
 	r.InferGFLOP = float64(r.FLOPs) * r.Infer / 1e9

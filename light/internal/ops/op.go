@@ -10,6 +10,7 @@ import (
 	"hash"
 	"hash/fnv"
 	"math"
+	"time"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -92,6 +93,9 @@ func (op *Op) Do(vals ...G.Value) (G.Value, error) {
 	}
 	if err := op.fold.check(); err != nil {
 		return nil, errors.Wrap(err, op.Name)
+	}
+	if profile.on.Load() {
+		defer record(op, time.Now())
 	}
 	switch dt := vals[0].Dtype(); dt {
 	case tensor.Float32:
