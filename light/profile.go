@@ -10,9 +10,10 @@ import (
 // gradients, a BatchNorm, ...) ran while the profile was on. Name is the op's, which names
 // its shapes and settings; two nodes of the same name are two rows.
 type OpTime struct {
-	Name string
-	Runs int
-	Time time.Duration
+	Name  string
+	Runs  int
+	Time  time.Duration
+	Flops int64 // a run's floating-point operations, where the op is a product (a convolution or its gradient); else 0
 }
 
 // StartOpProfile starts timing every run of lightzoo's ops, in every graph, afresh.

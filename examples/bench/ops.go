@@ -42,28 +42,37 @@ func profileOps(what string, warmup, reps int, asJSON bool) error {
 func printProfile(p train.Profile) {
 	ms := func(d time.Duration) float64 { return d.Seconds() * 1e3 / float64(p.Reps) }
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	row := func(d time.Duration, what string) {
-		fmt.Fprintf(tw, "%.3f\t%.1f%%\t\t%s\n", ms(d), 100*d.Seconds()/p.Total.Seconds(), what)
+	row := func(d time.Duration, flops int64, what string) {
+		rate := ""
+		if flops > 0 {
+			rate = fmt.Sprintf("%.1f", float64(flops)/d.Seconds()/1e9)
+		}
+		fmt.Fprintf(tw, "%.3f\t%.1f%%\t%s\t\t%s\n", ms(d), 100*d.Seconds()/p.Total.Seconds(), rate, what)
 	}
-	fmt.Fprintln(tw, "ms\tshare\t\t")
-	row(p.Total, "in all")
-	kinds, inOps := map[string]time.Duration{}, time.Duration(0)
+	fmt.Fprintln(tw, "ms\tshare\tGFLOP/s\t\t")
+	row(p.Total, 0, "in all")
+	type sum struct {
+		time  time.Duration
+		flops int64
+	}
+	kinds, inOps := map[string]sum{}, time.Duration(0)
 	for _, o := range p.Ops {
-		kinds[kindOf(o.Name)] += o.Time
+		k := kinds[kindOf(o.Name)]
+		kinds[kindOf(o.Name)] = sum{k.time + o.Time, k.flops + o.Flops*int64(o.Runs)}
 		inOps += o.Time
 	}
-	row(p.Total-inOps, "outside lightzoo's ops: Gorgonia's ops and tape, Adam")
+	row(p.Total-inOps, 0, "outside lightzoo's ops: Gorgonia's ops and tape, Adam")
 	names := make([]string, 0, len(kinds))
 	for k := range kinds {
 		names = append(names, k)
 	}
-	slices.SortFunc(names, func(a, b string) int { return cmp.Compare(kinds[b], kinds[a]) })
+	slices.SortFunc(names, func(a, b string) int { return cmp.Compare(kinds[b].time, kinds[a].time) })
 	for _, k := range names {
-		row(kinds[k], k)
+		row(kinds[k].time, kinds[k].flops, k)
 	}
-	fmt.Fprintln(tw, "\t\t\top by op, in the order they ran:")
+	fmt.Fprintln(tw, "\t\t\t\top by op, in the order they ran:")
 	for _, o := range p.Ops {
-		row(o.Time, o.Name)
+		row(o.Time, o.Flops*int64(o.Runs), o.Name)
 	}
 	tw.Flush()
 }

@@ -24,6 +24,10 @@ func (g convGeom) String() string { return fmt.Sprintf("%v to %d bias %v", g.geo
 func (g convGeom) pixels() int { return g.oh * g.ow }
 func (g convGeom) patch() int  { return g.c * g.kh * g.kw }
 
+// flops is a run's floating-point operations: the forward pass's, and each of the input's
+// and the kernel's gradients' (the bias gradient's are n·cout·pixels).
+func (g convGeom) flops() int64 { return 2 * int64(g.n*g.cout*g.pixels()*g.patch()) }
+
 // convForward writes the convolution into y, then applies after, if set, to each output plane.
 func convForward[T float](g convGeom, y, x, w, b []T, after planeFn[T]) {
 	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
@@ -346,7 +350,7 @@ func conv(x, w, b *G.Node, stride int, withReLU bool) (*G.Node, error) {
 	if withReLU {
 		name = "lightzoo.ConvReLU(" + g.String() + ")"
 	}
-	op := &Op{Name: name, In: dims, Shape: tensor.Shape{g.n, g.cout, g.oh, g.ow}, canFold: !withReLU}
+	op := &Op{Name: name, In: dims, Shape: tensor.Shape{g.n, g.cout, g.oh, g.ow}, canFold: !withReLU, Flops: g.flops()}
 	op.F32 = func(y []float32, a [][]float32) {
 		convForward(g, y, a[0], a[1], biasOf(a), epilogue[float32](op.fold, withReLU, g.cout))
 	}
@@ -381,12 +385,13 @@ func epilogue[T float](f *fold, withReLU bool, channels int) planeFn[T] {
 // each an op over x, the kernel and dy.
 func convGrads(g convGeom, in G.Nodes, dy *G.Node) (G.Nodes, error) {
 	shapes := []tensor.Shape{{g.n, g.c, g.h, g.w}, {g.cout, g.c, g.kh, g.kw}, {g.cout}}
+	flops := []int64{g.flops(), g.flops(), int64(g.n * g.cout * g.pixels())}
 	out := make(G.Nodes, len(in))
 	for i := range out {
 		wrt := i
 		var err error
 		out[i], err = apply(&Op{
-			Name: fmt.Sprintf("lightzoo.ConvGrad%d(%v)", wrt, g), In: []int{4, 4, 4}, Shape: shapes[wrt],
+			Name: fmt.Sprintf("lightzoo.ConvGrad%d(%v)", wrt, g), In: []int{4, 4, 4}, Shape: shapes[wrt], Flops: flops[wrt],
 			F32: func(d []float32, a [][]float32) { convGrad(g, wrt, d, a[0], a[1], a[2]) },
 			F64: func(d []float64, a [][]float64) { convGrad(g, wrt, d, a[0], a[1], a[2]) },
 		}, in[0], in[1], dy)

@@ -112,13 +112,14 @@ func Depthwise(x, w *G.Node, stride int) (*G.Node, error) {
 		return nil, errors.Errorf("depthwise: input %v and kernel %v (stride %d) do not fit; expected NCHW input, kernel (C, 1, k, k) with odd k, stride >= 1", xs, ws, stride)
 	}
 	g := newGeom(xs, ws[2], ws[3], stride)
+	flops := 2 * int64(g.n*g.c*g.oh*g.ow*g.kh*g.kw)
 	return apply(&Op{
-		Name: "lightzoo.Depthwise(" + g.String() + ")", In: []int{4, 4}, Shape: tensor.Shape{g.n, g.c, g.oh, g.ow},
+		Name: "lightzoo.Depthwise(" + g.String() + ")", In: []int{4, 4}, Shape: tensor.Shape{g.n, g.c, g.oh, g.ow}, Flops: flops,
 		F32: func(y []float32, a [][]float32) { depthwiseForward(g, y, a[0], a[1]) },
 		F64: func(y []float64, a [][]float64) { depthwiseForward(g, y, a[0], a[1]) },
 		Grad: func(in G.Nodes, _, dy *G.Node) (G.Nodes, error) {
 			dx, err := apply(&Op{
-				Name: "lightzoo.DepthwiseGrad0(" + g.String() + ")", In: []int{4, 4}, Shape: tensor.Shape{g.n, g.c, g.h, g.w},
+				Name: "lightzoo.DepthwiseGrad0(" + g.String() + ")", In: []int{4, 4}, Shape: tensor.Shape{g.n, g.c, g.h, g.w}, Flops: flops,
 				F32: func(dx []float32, a [][]float32) { depthwiseGradInput(g, dx, a[0], a[1]) },
 				F64: func(dx []float64, a [][]float64) { depthwiseGradInput(g, dx, a[0], a[1]) },
 			}, in[1], dy)
@@ -126,7 +127,7 @@ func Depthwise(x, w *G.Node, stride int) (*G.Node, error) {
 				return nil, err
 			}
 			dw, err := apply(&Op{
-				Name: "lightzoo.DepthwiseGrad1(" + g.String() + ")", In: []int{4, 4}, Shape: tensor.Shape{g.c, 1, g.kh, g.kw},
+				Name: "lightzoo.DepthwiseGrad1(" + g.String() + ")", In: []int{4, 4}, Shape: tensor.Shape{g.c, 1, g.kh, g.kw}, Flops: flops,
 				F32: func(dw []float32, a [][]float32) { depthwiseGradFilter(g, dw, a[0], a[1]) },
 				F64: func(dw []float64, a [][]float64) { depthwiseGradFilter(g, dw, a[0], a[1]) },
 			}, in[0], dy)

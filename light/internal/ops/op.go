@@ -37,7 +37,10 @@ type Op struct {
 	// the output's gradient dy; nil for ops that are not differentiated (the gradient ops
 	// themselves).
 	Grad func(inputs G.Nodes, out, dy *G.Node) (G.Nodes, error)
-	out  *tensor.Dense
+	// Flops is a run's floating-point operations where the op is a product (the
+	// convolutions and their gradients: two per multiply-add), 0 elsewhere; for profiles.
+	Flops int64
+	out   *tensor.Dense
 	// canFold marks a convolution, which can apply a BatchNorm to its output: fold
 	// (FoldBatchNorm).
 	canFold bool

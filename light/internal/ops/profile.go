@@ -8,9 +8,10 @@ import (
 
 // OpTime is how long one op (one node of a graph) ran while the profile was on.
 type OpTime struct {
-	Name string
-	Runs int
-	Time time.Duration
+	Name  string
+	Runs  int
+	Time  time.Duration
+	Flops int64 // a run's, where the op is a product (Op.Flops)
 }
 
 // profile times each op's runs while it is on: one row per op value, in the order the ops
@@ -47,7 +48,7 @@ func record(op *Op, start time.Time) {
 	if !ok {
 		i = len(profile.rows)
 		profile.row[op] = i
-		profile.rows = append(profile.rows, OpTime{Name: op.Name})
+		profile.rows = append(profile.rows, OpTime{Name: op.Name, Flops: op.Flops})
 	}
 	profile.rows[i].Runs++
 	profile.rows[i].Time += d
