@@ -41,7 +41,9 @@ type Norm struct {
 // BatchNorm adds the normalization n of x (N, C, H, W) with scale gamma and shift beta (C).
 func BatchNorm(x, gamma, beta *G.Node, n *Norm) (*G.Node, error) {
 	xs, cs := x.Shape().Clone(), gamma.Shape().Clone()
-	name := fmt.Sprintf("lightzoo.BatchNorm(%p)", n)
+	// The state's address tells BatchNorms of one shape apart (Gorgonia merges ops of one name).
+	id := fmt.Sprintf("%s %p", dims(xs), n)
+	name := "lightzoo.BatchNorm(" + id + ")"
 	return apply(&Op{
 		Name: name, In: []int{4, 1, 1}, Shape: xs,
 		F32: func(y []float32, a [][]float32) { bnForward(n, xs, y, a[0], a[1], a[2]) },
@@ -52,7 +54,7 @@ func BatchNorm(x, gamma, beta *G.Node, n *Norm) (*G.Node, error) {
 				wrt := i
 				var err error
 				out[i], err = apply(&Op{
-					Name: fmt.Sprintf("lightzoo.BatchNormGrad%d(%p)", wrt, n), In: []int{4, 1, 4}, Shape: shape,
+					Name: fmt.Sprintf("lightzoo.BatchNormGrad%d(%s)", wrt, id), In: []int{4, 1, 4}, Shape: shape,
 					F32: func(g []float32, a [][]float32) { bnBackward(n, wrt, xs, g, a[0], a[1], a[2]) },
 					F64: func(g []float64, a [][]float64) { bnBackward(n, wrt, xs, g, a[0], a[1], a[2]) },
 				}, in[0], in[1], dy)

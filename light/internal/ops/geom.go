@@ -2,6 +2,8 @@ package ops
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"gorgonia.org/tensor"
 )
@@ -15,6 +17,15 @@ func newGeom(x tensor.Shape, kh, kw, stride int) geom {
 	g.oh = (g.h+2*g.pad-kh)/stride + 1
 	g.ow = (g.w+2*g.pad-kw)/stride + 1
 	return g
+}
+
+// dims writes a shape as 64x16x32x32.
+func dims(s tensor.Shape) string {
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = strconv.Itoa(d)
+	}
+	return strings.Join(parts, "x")
 }
 
 func (g geom) String() string {
