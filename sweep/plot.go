@@ -1,17 +1,19 @@
 package sweep
 
 import (
+	"bytes"
 	"fmt"
 	"image/color"
 	"io"
 	"math"
-	"os"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/lightzoo/lightzoo/train/checkpoint"
 )
 
 // ParamTicks marks 1, 2 and 5 times each power of ten, labelled 2k, 5k, 10k, ...
@@ -81,14 +83,11 @@ func SavePlot(p *plot.Plot, legend plot.Legend, base string) error {
 	return nil
 }
 
+// writeFile writes a plot whole or not at all: a crash leaves the previous one.
 func writeFile(path string, w io.WriterTo) error {
-	f, err := os.Create(path)
-	if err != nil {
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
 		return err
 	}
-	if _, err := w.WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return checkpoint.WriteAtomic(path, buf.Bytes())
 }

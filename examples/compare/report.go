@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/lightzoo/lightzoo/light"
 	"github.com/lightzoo/lightzoo/sweep"
 	"github.com/lightzoo/lightzoo/train"
+	"github.com/lightzoo/lightzoo/train/checkpoint"
 	"github.com/lightzoo/lightzoo/zoo"
 )
 
@@ -125,13 +127,13 @@ func writeReport(jobs []job, runs, out string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(out, "paper-tables.json"), append(js, '\n'), 0o644); err != nil {
+	if err := checkpoint.WriteAtomic(filepath.Join(out, "paper-tables.json"), append(js, '\n')); err != nil {
 		return err
 	}
 	if err := writeCSV(filepath.Join(out, "paper-tables.csv"), rows); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(out, "paper-tables.md"), []byte(markdown(rows)), 0o644); err != nil {
+	if err := checkpoint.WriteAtomic(filepath.Join(out, "paper-tables.md"), []byte(markdown(rows))); err != nil {
 		return err
 	}
 	return writePlots(rows, curves, filepath.Join(out, "plots"))
@@ -150,7 +152,7 @@ func keep(src, dst string) error {
 		if err != nil {
 			continue
 		}
-		if err := os.WriteFile(filepath.Join(dst, f), data, 0o644); err != nil {
+		if err := checkpoint.WriteAtomic(filepath.Join(dst, f), data); err != nil {
 			return err
 		}
 	}
@@ -163,12 +165,8 @@ var csvColumns = []string{"model", "variant", "protocol", "seed", "epochs", "tot
 	"weights_sha256"}
 
 func writeCSV(path string, rows []row) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	w := csv.NewWriter(f)
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
 	w.Write(csvColumns)
 	for _, r := range rows {
 		w.Write([]string{r.Model, r.Variant, r.Protocol, strconv.FormatUint(r.Seed, 10),
@@ -178,7 +176,10 @@ func writeCSV(path string, rows []row) error {
 			r.Commit, r.Kernels, strconv.Itoa(r.Procs), strconv.FormatBool(r.DataVerified), r.Weights})
 	}
 	w.Flush()
-	return w.Error()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return checkpoint.WriteAtomic(path, buf.Bytes())
 }
 
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/csv"
 	"encoding/json"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/lightzoo/lightzoo/sweep"
 	"github.com/lightzoo/lightzoo/train"
+	"github.com/lightzoo/lightzoo/train/checkpoint"
 	"github.com/lightzoo/lightzoo/zoo"
 )
 
@@ -66,7 +68,7 @@ func writeReport(jobs []job, o options) error {
 		return err
 	}
 	settings := group(rows)
-	if err := os.WriteFile(filepath.Join(o.out, "frontier.md"), []byte(markdown(settings, o)), 0o644); err != nil {
+	if err := checkpoint.WriteAtomic(filepath.Join(o.out, "frontier.md"), []byte(markdown(settings, o))); err != nil {
 		return err
 	}
 	for model, ss := range byModel(settings) {
@@ -79,12 +81,8 @@ func writeReport(jobs []job, o options) error {
 }
 
 func writeCSV(path string, rows []row) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	w := csv.NewWriter(f)
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
 	w.Write([]string{"model", "label", "family", "variant", "seed", "total", "trainable", "test_accuracy",
 		"test_accuracy_batch_stats", "test_loss", "test_images", "epochs", "schedule", "commit", "kernels", "weights_sha256"})
 	for _, r := range rows {
@@ -94,7 +92,10 @@ func writeCSV(path string, rows []row) error {
 			strconv.Itoa(res.TestImages), strconv.Itoa(res.Epochs), res.Schedule, res.Build.Commit, res.Build.Kernels, res.WeightsDigest})
 	}
 	w.Flush()
-	return w.Error()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return checkpoint.WriteAtomic(path, buf.Bytes())
 }
 
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
