@@ -61,7 +61,7 @@ func printProfile(p train.Profile) {
 		kinds[kindOf(o.Name)] = sum{k.time + o.Time, k.flops + o.Flops*int64(o.Runs)}
 		inOps += o.Time
 	}
-	row(p.Total-inOps, 0, "outside lightzoo's ops: Gorgonia's ops and tape, Adam")
+	row(p.Total-inOps, 0, "outside lightzoo's ops: Gorgonia's ops and tape (and Adam in training)")
 	names := make([]string, 0, len(kinds))
 	for k := range kinds {
 		names = append(names, k)
