@@ -9,6 +9,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/lightzoo/lightzoo/light/internal/sgemm"
+	"github.com/lightzoo/lightzoo/light/internal/vec"
 )
 
 // convGeom is a convolution of x (n, c, h, w) with a kernel (cout, c, kh, kw) and, when bias
@@ -97,13 +98,11 @@ func shiftedForward(g convGeom, kernel *sgemm.PackedA, y, x, b []float32, after 
 			kernel.MulShifted(xp, offs, span, wide, span)
 			yi := y[i*out : (i+1)*out]
 			for o := 0; o < g.cout; o++ {
-				for oy := 0; oy < g.oh; oy++ {
-					dst, src := yi[o*p+oy*g.ow:][:g.ow], wide[o*span+oy*wp:]
-					if b == nil {
-						copy(dst, src)
-						continue
-					}
-					scaleShift(dst, src[:g.ow], 1, b[o]) // 1·y + b, as the unfolded path adds the bias
+				dst, src := yi[o*p:(o+1)*p], wide[o*span:]
+				if b == nil {
+					vec.CopyRows(dst, g.ow, src, wp, g.oh, g.ow)
+				} else {
+					vec.AddRows(dst, g.ow, src, wp, g.oh, g.ow, b[o]) // 1·y + b, as the unfolded path adds the bias
 				}
 				if after != nil {
 					after(o, yi[o*p:(o+1)*p])

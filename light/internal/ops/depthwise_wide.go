@@ -1,5 +1,7 @@
 package ops
 
+import "github.com/lightzoo/lightzoo/light/internal/vec"
+
 // The stride-1 depthwise kernels work on whole planes. Padded by pad zeros on every side, a
 // plane is (h+2·pad) rows of wp = w+2·pad; output pixel (y, x) lives at index y·wp+x of a
 // span-long accumulator (the columns x >= w in between are scratch), and its tap (ky, kx)
@@ -18,6 +20,10 @@ func (g geom) tap(t int) int { return t/g.kw*g.wp() + t%g.kw }
 // ever receives rows this way).
 func spread[T float](g geom, dst, src []T, at int) {
 	wp := g.wp()
+	if d32, ok := any(dst).([]float32); ok {
+		vec.CopyRows(d32[at:], wp, any(src).([]float32), g.w, g.h, g.w)
+		return
+	}
 	for y := 0; y < g.h; y++ {
 		copy(dst[at+y*wp:][:g.w], src[y*g.w:])
 	}

@@ -335,3 +335,35 @@ func BenchmarkMaxPoolKernels(b *testing.B) {
 		})
 	}
 }
+
+// The padded in-place forward path gives the unfolded path's bits: im2col, the product, the
+// bias added to each plane, then the epilogue; odd widths (row tails), NaNs and signed
+// zeros included.
+func TestShiftedForwardMatchesUnfolded(t *testing.T) {
+	for _, tc := range []struct{ c, h, w, cout, k int }{{8, 28, 28, 3, 3}, {16, 32, 32, 5, 3}, {16, 7, 7, 3, 3}, {32, 14, 13, 16, 3}, {64, 8, 8, 5, 3}} {
+		g := convGeom{geom: newGeom(tensor.Shape{2, tc.c, tc.h, tc.w}, tc.k, tc.k, 1), cout: tc.cout, bias: true}
+		x := testkit.Narrow(testkit.RandTensor(tensor.Shape{2, tc.c, tc.h, tc.w}, 1).Data().([]float64))
+		x[5], x[len(x)/2] = float32(math.NaN()), float32(math.Copysign(0, -1))
+		w := testkit.Narrow(testkit.RandTensor(tensor.Shape{tc.cout, g.patch()}, 2).Data().([]float64))
+		b := testkit.Narrow(testkit.RandTensor(tensor.Shape{tc.cout}, 3).Data().([]float64))
+		after := func(o int, plane []float32) { scaleShift(plane, plane, 1.5, float32(o)) }
+		out, in := tc.cout*g.pixels(), tc.c*tc.h*tc.w
+		want, got := make([]float32, 2*out), make([]float32, 2*out)
+		cols := make([]float32, g.cols())
+		for i := range 2 {
+			yi := want[i*out : (i+1)*out]
+			sgemm.Gemm(false, false, tc.cout, g.pixels(), g.patch(), w, g.patch(), unfold(g, x[i*in:(i+1)*in], cols), g.pixels(), 0, yi, g.pixels())
+			for o := range tc.cout {
+				plane := yi[o*g.pixels() : (o+1)*g.pixels()]
+				scaleShift(plane, plane, 1, b[o])
+				after(o, plane)
+			}
+		}
+		convForward(g, got, x, w, b, after)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%+v: [%d] = %g, unfolded %g", tc, i, got[i], want[i])
+			}
+		}
+	}
+}

@@ -262,3 +262,38 @@ func Dot(x, y []float32) float32 {
 	}
 	return s
 }
+
+// CopyRows copies rows rows of w values from src, whose rows start spitch apart, to dst,
+// whose rows start dpitch apart; what lies between the rows is left as it is. One call for a
+// whole plane: a copy per row spent more on calling memmove than on moving 32 floats.
+func CopyRows(dst []float32, dpitch int, src []float32, spitch, rows, w int) {
+	if rows <= 0 || w <= 0 {
+		return
+	}
+	_ = dst[(rows-1)*dpitch+w-1]
+	_ = src[(rows-1)*spitch+w-1]
+	if !Accelerated {
+		for r := range rows {
+			copy(dst[r*dpitch:][:w], src[r*spitch:])
+		}
+		return
+	}
+	copyRowsAVX(&dst[0], dpitch, &src[0], spitch, rows, w)
+}
+
+// AddRows is CopyRows setting each value to the source's plus b, with the bits
+// ScaleShift(row, row, 1, b) gives each row.
+func AddRows(dst []float32, dpitch int, src []float32, spitch, rows, w int, b float32) {
+	if rows <= 0 || w <= 0 {
+		return
+	}
+	_ = dst[(rows-1)*dpitch+w-1]
+	_ = src[(rows-1)*spitch+w-1]
+	if !Accelerated {
+		for r := range rows {
+			ScaleShift(dst[r*dpitch:][:w], src[r*spitch:][:w], 1, b)
+		}
+		return
+	}
+	addRowsAVX(&dst[0], dpitch, &src[0], spitch, rows, w, b)
+}

@@ -62,3 +62,9 @@ func addScaledAVX(y, x *float32, n int, a float32)
 
 //go:noescape
 func dotAVX(x, y *float32, n int) float32
+
+//go:noescape
+func copyRowsAVX(dst *float32, dpitch int, src *float32, spitch, rows, w int)
+
+//go:noescape
+func addRowsAVX(dst *float32, dpitch int, src *float32, spitch, rows, w int, b float32)

@@ -425,3 +425,115 @@ dotLoop:
 	VMOVSS      X0, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func copyRowsAVX(dst *float32, dpitch int, src *float32, spitch, rows, w int)
+// Copies rows > 0 rows of w > 0 floats, 8, then 4, then 1 at a time.
+TEXT ·copyRowsAVX(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ dpitch+8(FP), R8
+	SHLQ $2, R8
+	MOVQ src+16(FP), SI
+	MOVQ spitch+24(FP), R9
+	SHLQ $2, R9
+	MOVQ rows+32(FP), BX
+	MOVQ w+40(FP), DX
+
+copyRow:
+	MOVQ DI, R10
+	MOVQ SI, R11
+	MOVQ DX, CX
+	CMPQ CX, $8
+	JLT  copyFour
+
+copyEight:
+	VMOVUPS (R11), Y0
+	VMOVUPS Y0, (R10)
+	ADDQ    $32, R11
+	ADDQ    $32, R10
+	SUBQ    $8, CX
+	CMPQ    CX, $8
+	JGE     copyEight
+
+copyFour:
+	CMPQ    CX, $4
+	JLT     copyOne
+	VMOVUPS (R11), X0
+	VMOVUPS X0, (R10)
+	ADDQ    $16, R11
+	ADDQ    $16, R10
+	SUBQ    $4, CX
+
+copyOne:
+	TESTQ CX, CX
+	JZ    copyNext
+
+copyOneLoop:
+	MOVSS (R11), X0
+	MOVSS X0, (R10)
+	ADDQ  $4, R11
+	ADDQ  $4, R10
+	DECQ  CX
+	JNZ   copyOneLoop
+
+copyNext:
+	ADDQ R8, DI
+	ADDQ R9, SI
+	DECQ BX
+	JNZ  copyRow
+	VZEROUPPER
+	RET
+
+// func addRowsAVX(dst *float32, dpitch int, src *float32, spitch, rows, w int, b float32)
+// Sets rows > 0 rows of w > 0 floats to src + b as ScaleShift(row, row, 1, b) does: 1·x + b
+// by FMA 8 at a time, then x + b one at a time.
+TEXT ·addRowsAVX(SB), NOSPLIT, $0-52
+	MOVQ         dst+0(FP), DI
+	MOVQ         dpitch+8(FP), R8
+	SHLQ         $2, R8
+	MOVQ         src+16(FP), SI
+	MOVQ         spitch+24(FP), R9
+	SHLQ         $2, R9
+	MOVQ         rows+32(FP), BX
+	MOVQ         w+40(FP), DX
+	VBROADCASTSS b+48(FP), Y2
+	MOVL         $0x3f800000, AX // 1.0
+	MOVL         AX, X1
+	VBROADCASTSS X1, Y1
+
+addRow:
+	MOVQ DI, R10
+	MOVQ SI, R11
+	MOVQ DX, CX
+	CMPQ CX, $8
+	JLT  addOne
+
+addEight:
+	VMOVUPS     (R11), Y0
+	VFMADD213PS Y2, Y1, Y0 // Y0 = 1*x + b
+	VMOVUPS     Y0, (R10)
+	ADDQ        $32, R11
+	ADDQ        $32, R10
+	SUBQ        $8, CX
+	CMPQ        CX, $8
+	JGE         addEight
+
+addOne:
+	TESTQ CX, CX
+	JZ    addNext
+
+addOneLoop:
+	MOVSS (R11), X0
+	ADDSS X2, X0
+	MOVSS X0, (R10)
+	ADDQ  $4, R11
+	ADDQ  $4, R10
+	DECQ  CX
+	JNZ   addOneLoop
+
+addNext:
+	ADDQ R8, DI
+	ADDQ R9, SI
+	DECQ BX
+	JNZ  addRow
+	VZEROUPPER
+	RET

@@ -27,3 +27,10 @@ func affine2ReLUAVX(dst, u, v *float32, n int, p, q, r, mu, a, b float32) { pani
 func addAVX(z, x, y *float32, n int)               { panic("vec: no assembly") }
 func addScaledAVX(y, x *float32, n int, a float32) { panic("vec: no assembly") }
 func dotAVX(x, y *float32, n int) float32          { panic("vec: no assembly") }
+
+func copyRowsAVX(dst *float32, dpitch int, src *float32, spitch, rows, w int) {
+	panic("vec: no assembly")
+}
+func addRowsAVX(dst *float32, dpitch int, src *float32, spitch, rows, w int, b float32) {
+	panic("vec: no assembly")
+}

@@ -182,3 +182,48 @@ func TestFusedReLUMatchesUnfused(t *testing.T) {
 		}
 	}
 }
+
+// CopyRows and AddRows give, on both paths, the bits of a copy and of ScaleShift(·, ·, 1, b)
+// row by row, special values included, and leave what lies between dst's rows alone.
+func TestRowsMatchRowByRow(t *testing.T) {
+	defer func(was bool) { Accelerated = was }(Accelerated)
+	r := rand.New(rand.NewPCG(9, 10))
+	special := []float32{float32(math.NaN()), -float32(math.NaN()), float32(math.Inf(1)), float32(math.Copysign(0, -1)), 0, 1e-40}
+	for _, acc := range []bool{false, Accelerated} {
+		Accelerated = acc
+		for _, w := range []int{1, 3, 4, 5, 7, 8, 9, 12, 14, 16, 20, 28, 32, 33} {
+			for _, rows := range []int{1, 3} {
+				spitch, dpitch := w+3, w+2
+				src := random(r, rows*spitch)
+				for i, v := range special {
+					src[(i*7)%len(src)] = v
+				}
+				for _, b := range []float32{0.75, float32(math.Copysign(0, -1)), float32(math.NaN())} {
+					want, got := make([]float32, rows*dpitch), make([]float32, rows*dpitch)
+					for i := range want {
+						want[i], got[i] = 9, 9
+					}
+					for row := range rows {
+						copy(want[row*dpitch:][:w], src[row*spitch:])
+					}
+					CopyRows(got, dpitch, src, spitch, rows, w)
+					sameBits(t, "CopyRows", acc, w, rows, got, want)
+					for row := range rows {
+						ScaleShift(want[row*dpitch:][:w], src[row*spitch:][:w], 1, b)
+					}
+					AddRows(got, dpitch, src, spitch, rows, w, b)
+					sameBits(t, "AddRows", acc, w, rows, got, want)
+				}
+			}
+		}
+	}
+}
+
+func sameBits(t *testing.T, name string, acc bool, w, rows int, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s accelerated %v, w %d, %d rows: [%d] = %g, want %g", name, acc, w, rows, i, got[i], want[i])
+		}
+	}
+}
