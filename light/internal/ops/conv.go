@@ -100,7 +100,7 @@ func shiftedForward(g convGeom, kernel *sgemm.PackedA, y, x, b []float32, after 
 			for o := 0; o < g.cout; o++ {
 				dst, src := yi[o*p:(o+1)*p], wide[o*span:]
 				if b == nil {
-					vec.CopyRows(dst, g.ow, src, wp, g.oh, g.ow)
+					copyRows(dst, g.ow, src, wp, g.oh, g.ow)
 				} else {
 					vec.AddRows(dst, g.ow, src, wp, g.oh, g.ow, b[o]) // 1·y + b, as the unfolded path adds the bias
 				}
@@ -247,9 +247,7 @@ func addKernelGradGroups[T float](g convGeom, acc, x, dy []T, lo, hi, group int)
 		images := min(group, hi-i)
 		for j := 0; j < images; j++ {
 			im2col(g, x[(i+j)*in:], cols[j*p:], ld)
-			for o := 0; o < g.cout; o++ {
-				copy(dys[o*ld+j*p:][:p], dy[(i+j)*out+o*p:])
-			}
+			copyRows(dys[j*p:], ld, dy[(i+j)*out:], p, g.cout, p)
 		}
 		gemm(false, true, g.cout, k, images*p, dys, ld, cols, ld, 1, acc, k)
 	}

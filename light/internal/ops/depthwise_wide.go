@@ -1,7 +1,5 @@
 package ops
 
-import "github.com/lightzoo/lightzoo/light/internal/vec"
-
 // The stride-1 depthwise kernels work on whole planes. Padded by pad zeros on every side, a
 // plane is (h+2·pad) rows of wp = w+2·pad; output pixel (y, x) lives at index y·wp+x of a
 // span-long accumulator (the columns x >= w in between are scratch), and its tap (ky, kx)
@@ -19,14 +17,7 @@ func (g geom) tap(t int) int { return t/g.kw*g.wp() + t%g.kw }
 // at; what lies between the rows in dst is left as it is (zero in a scratch buffer that only
 // ever receives rows this way).
 func spread[T float](g geom, dst, src []T, at int) {
-	wp := g.wp()
-	if d32, ok := any(dst).([]float32); ok {
-		vec.CopyRows(d32[at:], wp, any(src).([]float32), g.w, g.h, g.w)
-		return
-	}
-	for y := 0; y < g.h; y++ {
-		copy(dst[at+y*wp:][:g.w], src[y*g.w:])
-	}
+	copyRows(dst[at:], g.wp(), src, g.w, g.h, g.w)
 }
 
 // wideForward sets y = x ⊛ w for stride 1, with the kernel turned by 180 degrees if flip
@@ -45,9 +36,7 @@ func wideForward[T float](g geom, y, x, w []T, flip bool) {
 			}
 			addScaled(acc, xp[g.tap(t):][:span], k)
 		}
-		for oy := 0; oy < g.h; oy++ {
-			copy(y[in+oy*g.w:][:g.w], acc[oy*g.wp():])
-		}
+		copyRows(y[in:], g.w, acc, g.wp(), g.h, g.w)
 	})
 }
 

@@ -32,6 +32,18 @@ func dotOf[T float](x, y []T) T {
 }
 
 // scaleShift sets y = a·x + b.
+// copyRows copies rows rows of w values from src, spitch apart, to dst, dpitch apart: one
+// call a plane rather than a memmove a row (vec.CopyRows for float32).
+func copyRows[T float](dst []T, dpitch int, src []T, spitch, rows, w int) {
+	if d32, ok := any(dst).([]float32); ok {
+		vec.CopyRows(d32, dpitch, any(src).([]float32), spitch, rows, w)
+		return
+	}
+	for r := range rows {
+		copy(dst[r*dpitch:][:w], src[r*spitch:])
+	}
+}
+
 func scaleShift[T float](y, x []T, a, b T) {
 	if y32, ok := any(y).([]float32); ok {
 		vec.ScaleShift(y32, any(x).([]float32), float32(a), float32(b))

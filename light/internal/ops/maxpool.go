@@ -129,10 +129,9 @@ func maxPool2GradPlane(p poolGeom, d, in, g, pairs []float32) {
 	if p.short() {
 		r0, r1, d0, d1 := p.pairRows(in, pairs)
 		vec.MaxPool2Grad(d0, d1, r0, r1, g[:p.oh*p.ow])
-		for oy, n := 0, 2*p.ow; oy < p.oh; oy++ {
-			copy(d[2*oy*p.w:][:n], d0[oy*n:])
-			copy(d[(2*oy+1)*p.w:][:n], d1[oy*n:])
-		}
+		n := 2 * p.ow
+		vec.CopyRows(d, 2*p.w, d0, n, p.oh, n)
+		vec.CopyRows(d[p.w:], 2*p.w, d1, n, p.oh, n)
 		return
 	}
 	for oy := 0; oy < p.oh; oy++ {
@@ -158,10 +157,8 @@ func (p poolGeom) scratch() []float32 {
 func (p poolGeom) pairRows(in, pairs []float32) (r0, r1, d0, d1 []float32) {
 	n, m := 2*p.ow, 2*p.ow*p.oh
 	r0, r1, d0, d1 = pairs[:m], pairs[m:2*m], pairs[2*m:3*m], pairs[3*m:4*m]
-	for oy := 0; oy < p.oh; oy++ {
-		copy(r0[oy*n:][:n], in[2*oy*p.w:])
-		copy(r1[oy*n:][:n], in[(2*oy+1)*p.w:])
-	}
+	vec.CopyRows(r0, n, in, 2*p.w, p.oh, n)
+	vec.CopyRows(r1, n, in[p.w:], 2*p.w, p.oh, n)
 	return r0, r1, d0, d1
 }
 
