@@ -33,7 +33,7 @@ func (g convGeom) flops() int64 { return 2 * int64(g.n*g.cout*g.pixels()*g.patch
 func convForward[T float](g convGeom, y, x, w, b []T, after planeFn[T]) {
 	in, out, p, k := g.c*g.h*g.w, g.cout*g.pixels(), g.pixels(), g.patch()
 	kernel := newMatrix(false, g.cout, k, w, k)
-	if kernel.packed != nil && g.stride == 1 && !g.pointwise() && k >= shiftedMinPatch && (k <= shiftedMaxPatch || g.cout <= shiftedFewRows) {
+	if kernel.packed != nil && g.readsInPlace() {
 		shiftedForward(g, kernel.packed, any(y).([]float32), any(x).([]float32), any(b).([]float32), any(after).(planeFn[float32]))
 		return
 	}
@@ -57,16 +57,32 @@ func convForward[T float](g convGeom, y, x, w, b []T, after planeFn[T]) {
 }
 
 // The patch sizes (c·kh·kw) for which reading the unfolded image in place beat unfolding it
-// (BenchmarkConvKernels, A/B): 72 to 288 (8 to 32 channels, 3x3) ran 25-30% faster; 27 and
-// 45 (few channels: short products, and the wide plane's extra columns weigh more) and 576
+// (BenchmarkConvKernels, A/B): 72 to 288 (8 to 32 channels, 3x3) ran 25-30% faster; 576
 // (64 channels: the rows of one tile lie far apart and past the caches) ran 15-60% slower,
 // except to at most shiftedFewRows outputs, one row of tiles, which reads the planes once:
-// 64 to 5 channels at 8x8 ran 2x faster than unfolding 576 rows of 8-pixel pieces.
+// 64 to 5 channels at 8x8 ran 2x faster than unfolding 576 rows of 8-pixel pieces. Smaller
+// patches (few channels: short products) gain on planes at least shiftedWidePlane wide,
+// where the wide plane's extra columns weigh little (bench/ab.py, 12 rounds, one core, once
+// the planes were moved a call per plane: 3->5 at 32x32 1.40x, 5->16 1.11x, 6->16 at 28x28
+// 1.10x), and lose on narrower ones (3->32 at 16x16 0.95x, 5->64 at 8x8 0.82x).
 const (
-	shiftedMinPatch = 64
-	shiftedMaxPatch = 320
-	shiftedFewRows  = 8
+	shiftedMinPatch  = 64
+	shiftedMaxPatch  = 320
+	shiftedFewRows   = 8
+	shiftedWidePlane = 28
 )
+
+// readsInPlace says whether the forward convolution reads the unfolded image in place from the
+// padded planes (shiftedForward) rather than unfolding it, for float32.
+func (g convGeom) readsInPlace() bool {
+	if g.stride != 1 || g.pointwise() {
+		return false
+	}
+	if g.patch() < shiftedMinPatch {
+		return g.w >= shiftedWidePlane
+	}
+	return g.patch() <= shiftedMaxPatch || g.cout <= shiftedFewRows
+}
 
 // shiftedForward is convForward for float32 with stride 1 and no unfolding: each image is
 // padded once, and the product reads the unfolded rows in place from the padded planes

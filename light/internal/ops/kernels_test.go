@@ -285,7 +285,8 @@ func BenchmarkConvKernels(b *testing.B) {
 		{"3to5_32x32_1x1", 3, 32, 5, 1, 1}, {"5to16_32x32_1x1", 5, 32, 16, 1, 1}, {"16to5_16x16_1x1", 16, 16, 5, 1, 1},
 		{"5to32_16x16_1x1", 5, 16, 32, 1, 1}, {"32to5_8x8_1x1", 32, 8, 5, 1, 1}, {"5to64_8x8_1x1", 5, 8, 64, 1, 1},
 		{"3to16_32x32", 3, 32, 16, 3, 1}, {"16to32_16x16", 16, 16, 32, 3, 1}, {"3to16_32x32_1x1", 3, 32, 16, 1, 1}, // and of CIFAR Conv2D
-		{"16to32_16x16_1x1", 16, 16, 32, 1, 1}, {"32to64_8x8_1x1", 32, 8, 64, 1, 1}} {
+		{"16to32_16x16_1x1", 16, 16, 32, 1, 1}, {"32to64_8x8_1x1", 32, 8, 64, 1, 1},
+		{"1to3_28x28", 1, 28, 3, 3, 1}, {"3to8_28x28", 3, 28, 8, 3, 1}, {"8to3_28x28", 8, 28, 3, 3, 1}, {"3to16_14x14", 3, 14, 16, 3, 1}} { // and of MNIST light3
 		g := convGeom{geom: newGeom(tensor.Shape{64, tc.c, tc.h, tc.h}, tc.k, tc.k, tc.str), cout: tc.cout}
 		x := testkit.Narrow(testkit.RandTensor(tensor.Shape{64, tc.c, tc.h, tc.h}, 1).Data().([]float64))
 		w := testkit.Narrow(testkit.RandTensor(tensor.Shape{tc.cout, g.patch()}, 2).Data().([]float64))
@@ -340,8 +341,11 @@ func BenchmarkMaxPoolKernels(b *testing.B) {
 // bias added to each plane, then the epilogue; odd widths (row tails), NaNs and signed
 // zeros included.
 func TestShiftedForwardMatchesUnfolded(t *testing.T) {
-	for _, tc := range []struct{ c, h, w, cout, k int }{{8, 28, 28, 3, 3}, {16, 32, 32, 5, 3}, {16, 7, 7, 3, 3}, {32, 14, 13, 16, 3}, {64, 8, 8, 5, 3}} {
+	for _, tc := range []struct{ c, h, w, cout, k int }{{8, 28, 28, 3, 3}, {16, 32, 32, 5, 3}, {16, 7, 7, 3, 3}, {32, 14, 13, 16, 3}, {64, 8, 8, 5, 3}, {1, 28, 29, 3, 3}, {3, 30, 28, 8, 3}} {
 		g := convGeom{geom: newGeom(tensor.Shape{2, tc.c, tc.h, tc.w}, tc.k, tc.k, 1), cout: tc.cout, bias: true}
+		if !g.readsInPlace() {
+			t.Fatalf("%+v: unfolded, not read in place", tc)
+		}
 		x := testkit.Narrow(testkit.RandTensor(tensor.Shape{2, tc.c, tc.h, tc.w}, 1).Data().([]float64))
 		x[5], x[len(x)/2] = float32(math.NaN()), float32(math.Copysign(0, -1))
 		w := testkit.Narrow(testkit.RandTensor(tensor.Shape{tc.cout, g.patch()}, 2).Data().([]float64))
