@@ -15,6 +15,8 @@ import (
 
 	"github.com/pkg/errors"
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/lightzoo/lightzoo/internal/tempfile"
 )
 
 // archive is one file to download: its canonical address and its published MD5.
@@ -129,7 +131,7 @@ func download(ctx context.Context, url, target, want string, opts FetchOptions) 
 // writeAtomic copies r to a temporary file beside target, runs check, and renames it to
 // target only if everything succeeded.
 func writeAtomic(target string, r io.Reader, check func() error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".part-*")
+	tmp, err := tempfile.Create(filepath.Dir(target), "."+filepath.Base(target)+".part-*")
 	if err != nil {
 		return err
 	}

@@ -7,15 +7,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
+
+	"github.com/lightzoo/lightzoo/internal/tempfile"
 )
 
 // Checkpoints are safetensors files (https://github.com/huggingface/safetensors): an 8-byte
@@ -95,7 +94,7 @@ func Encode(tensors map[string]*tensor.Dense, meta map[string]string) ([]byte, e
 // The file gets the permissions os.Create would give it (0666 less the umask), not
 // os.CreateTemp's 0600.
 func WriteAtomic(path string, data []byte) error {
-	tmp, err := createTemp(path)
+	tmp, err := tempfile.Create(filepath.Dir(path), "."+filepath.Base(path)+TempSuffix)
 	if err != nil {
 		return errors.Errorf("cannot write %s: %v", path, errors.Cause(err))
 	}
@@ -118,18 +117,6 @@ func WriteAtomic(path string, data []byte) error {
 		dir.Close()
 	}
 	return nil
-}
-
-// createTemp creates a new file ".<name>.tmp-<random>" beside path with mode 0666 less the
-// umask.
-func createTemp(path string) (*os.File, error) {
-	prefix := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+strings.TrimSuffix(TempSuffix, "*"))
-	for {
-		f, err := os.OpenFile(prefix+strconv.FormatUint(rand.Uint64(), 36), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
-		if !os.IsExist(err) {
-			return f, err
-		}
-	}
 }
 
 // TempSuffix marks the temporary files of WriteAtomic: ".<name>.tmp-<random>".
