@@ -116,7 +116,7 @@ func shiftedForward(g convGeom, kernel *sgemm.PackedA, y, x, b []float32, after 
 			for o := 0; o < g.cout; o++ {
 				dst, src := yi[o*p:(o+1)*p], wide[o*span:]
 				if b == nil {
-					copyRows(dst, g.ow, src, wp, g.oh, g.ow)
+					vec.CopyRows(dst, g.ow, src, wp, g.oh, g.ow)
 				} else {
 					vec.AddRows(dst, g.ow, src, wp, g.oh, g.ow, b[o]) // 1·y + b, as the unfolded path adds the bias
 				}

@@ -31,7 +31,6 @@ func dotOf[T float](x, y []T) T {
 	return s
 }
 
-// scaleShift sets y = a·x + b.
 // copyRows copies rows rows of w values from src, spitch apart, to dst, dpitch apart: one
 // call a plane rather than a memmove a row (vec.CopyRows for float32).
 func copyRows[T float](dst []T, dpitch int, src []T, spitch, rows, w int) {
@@ -44,6 +43,7 @@ func copyRows[T float](dst []T, dpitch int, src []T, spitch, rows, w int) {
 	}
 }
 
+// scaleShift sets y = a·x + b.
 func scaleShift[T float](y, x []T, a, b T) {
 	if y32, ok := any(y).([]float32); ok {
 		vec.ScaleShift(y32, any(x).([]float32), float32(a), float32(b))

@@ -267,11 +267,9 @@ func Dot(x, y []float32) float32 {
 // whose rows start dpitch apart; what lies between the rows is left as it is. One call for a
 // whole plane: a copy per row spent more on calling memmove than on moving 32 floats.
 func CopyRows(dst []float32, dpitch int, src []float32, spitch, rows, w int) {
-	if rows <= 0 || w <= 0 {
+	if !rowsFit(dst, dpitch, src, spitch, rows, w) {
 		return
 	}
-	_ = dst[(rows-1)*dpitch+w-1]
-	_ = src[(rows-1)*spitch+w-1]
 	if !Accelerated {
 		for r := range rows {
 			copy(dst[r*dpitch:][:w], src[r*spitch:])
@@ -284,11 +282,9 @@ func CopyRows(dst []float32, dpitch int, src []float32, spitch, rows, w int) {
 // AddRows is CopyRows setting each value to the source's plus b, with the bits
 // ScaleShift(row, row, 1, b) gives each row.
 func AddRows(dst []float32, dpitch int, src []float32, spitch, rows, w int, b float32) {
-	if rows <= 0 || w <= 0 {
+	if !rowsFit(dst, dpitch, src, spitch, rows, w) {
 		return
 	}
-	_ = dst[(rows-1)*dpitch+w-1]
-	_ = src[(rows-1)*spitch+w-1]
 	if !Accelerated {
 		for r := range rows {
 			ScaleShift(dst[r*dpitch:][:w], src[r*spitch:][:w], 1, b)
@@ -296,4 +292,15 @@ func AddRows(dst []float32, dpitch int, src []float32, spitch, rows, w int, b fl
 		return
 	}
 	addRowsAVX(&dst[0], dpitch, &src[0], spitch, rows, w, b)
+}
+
+// rowsFit reports whether there is a row to move, after checking (by panicking otherwise)
+// that every row lies inside dst and src, as the assembly does not.
+func rowsFit(dst []float32, dpitch int, src []float32, spitch, rows, w int) bool {
+	if rows <= 0 || w <= 0 {
+		return false
+	}
+	_ = dst[(rows-1)*dpitch+w-1]
+	_ = src[(rows-1)*spitch+w-1]
+	return true
 }

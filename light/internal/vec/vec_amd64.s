@@ -426,6 +426,21 @@ dotLoop:
 	VZEROUPPER
 	RET
 
+// The row loops take dst in DI and src in SI, their pitches in bytes in R8 and R9, the row
+// count in BX and the row length in DX. ROW starts a row: R10 and R11 at its destination
+// and source, CX its length.
+#define ROW \
+	MOVQ DI, R10 \
+	MOVQ SI, R11 \
+	MOVQ DX, CX
+
+// NEXTROW moves to the next row and loops to row while rows remain.
+#define NEXTROW(row) \
+	ADDQ R8, DI \
+	ADDQ R9, SI \
+	DECQ BX \
+	JNZ  row
+
 // func copyRowsAVX(dst *float32, dpitch int, src *float32, spitch, rows, w int)
 // Copies rows > 0 rows of w > 0 floats, 8, then 4, then 1 at a time.
 TEXT ·copyRowsAVX(SB), NOSPLIT, $0-48
@@ -439,9 +454,7 @@ TEXT ·copyRowsAVX(SB), NOSPLIT, $0-48
 	MOVQ w+40(FP), DX
 
 copyRow:
-	MOVQ DI, R10
-	MOVQ SI, R11
-	MOVQ DX, CX
+	ROW
 	CMPQ CX, $8
 	JLT  copyFour
 
@@ -476,10 +489,7 @@ copyOneLoop:
 	JNZ   copyOneLoop
 
 copyNext:
-	ADDQ R8, DI
-	ADDQ R9, SI
-	DECQ BX
-	JNZ  copyRow
+	NEXTROW(copyRow)
 	VZEROUPPER
 	RET
 
@@ -487,23 +497,21 @@ copyNext:
 // Sets rows > 0 rows of w > 0 floats to src + b as ScaleShift(row, row, 1, b) does: 1·x + b
 // by FMA 8 at a time, then x + b one at a time.
 TEXT ·addRowsAVX(SB), NOSPLIT, $0-52
-	MOVQ         dst+0(FP), DI
-	MOVQ         dpitch+8(FP), R8
-	SHLQ         $2, R8
-	MOVQ         src+16(FP), SI
-	MOVQ         spitch+24(FP), R9
-	SHLQ         $2, R9
-	MOVQ         rows+32(FP), BX
-	MOVQ         w+40(FP), DX
+	MOVQ dst+0(FP), DI
+	MOVQ dpitch+8(FP), R8
+	SHLQ $2, R8
+	MOVQ src+16(FP), SI
+	MOVQ spitch+24(FP), R9
+	SHLQ $2, R9
+	MOVQ rows+32(FP), BX
+	MOVQ w+40(FP), DX
 	VBROADCASTSS b+48(FP), Y2
 	MOVL         $0x3f800000, AX // 1.0
 	MOVL         AX, X1
 	VBROADCASTSS X1, Y1
 
 addRow:
-	MOVQ DI, R10
-	MOVQ SI, R11
-	MOVQ DX, CX
+	ROW
 	CMPQ CX, $8
 	JLT  addOne
 
@@ -531,9 +539,6 @@ addOneLoop:
 	JNZ   addOneLoop
 
 addNext:
-	ADDQ R8, DI
-	ADDQ R9, SI
-	DECQ BX
-	JNZ  addRow
+	NEXTROW(addRow)
 	VZEROUPPER
 	RET
