@@ -79,10 +79,17 @@ def main():
     if args.rounds < 2:
         sys.exit("ab: --rounds must be at least 2, so that each side runs first once")
     repo = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True).stdout.strip()
+    for rev in (args.old, args.new):
+        if rev is not None and subprocess.run(["git", "rev-parse", "--verify", "--quiet", rev + "^{commit}"],
+                                              cwd=repo, capture_output=True).returncode != 0:
+            sys.exit(f"ab: {rev!r} is not a commit of this repository; give a commit, branch or tag")
     with tempfile.TemporaryDirectory() as tmp:
         bins = {"old": os.path.join(tmp, "old.test"), "new": os.path.join(tmp, "new.test")}
-        build(args.old, args.pkg, bins["old"], repo)
-        build(args.new, args.pkg, bins["new"], repo)
+        for side, rev in (("old", args.old), ("new", args.new)):
+            try:
+                build(rev, args.pkg, bins[side], repo)
+            except subprocess.CalledProcessError:
+                sys.exit(f"ab: building {args.pkg}'s tests at {rev or 'the work tree'} failed (its errors are above)")
         rounds = {"old": {}, "new": {}}
         for r in range(args.rounds):
             for side in (("old", "new") if r % 2 == 0 else ("new", "old")):
